@@ -1,0 +1,26 @@
+# The two commands of the README:
+#   make demo   install what is missing, build, and run Shiplog on its embedded PostgreSQL
+#   make test   install what is missing, start a throwaway PostgreSQL, run the whole test suite
+
+SWIFT ?= swift
+
+.PHONY: demo test build release bench deps
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+demo: release
+	scripts/demo.sh
+
+test: deps
+	$(SWIFT) build --build-tests
+	scripts/with-test-postgres.sh $(SWIFT) test --skip-build
+
+bench: release
+	.build/release/shiplog bench append

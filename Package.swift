@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "shiplog",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "shiplog", targets: ["shiplog"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // C libraries named by the product. Each is wrapped once, in one Swift module.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+
+        // The domain: pure values, no I/O.
+        .target(name: "ShiplogCore"),
+        .target(name: "ShiplogCrypto", dependencies: ["CSodium"]),
+        .target(
+            name: "ShiplogPostgres",
+            dependencies: ["CLibPQ", "ShiplogCore", "ShiplogCrypto"],
+            plugins: ["EmbedMigrations"]
+        ),
+        .target(name: "ShiplogHTTP", dependencies: ["CCurl"]),
+
+        .executableTarget(
+            name: "shiplog",
+            dependencies: [
+                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // migrations/*.sql are compiled into ShiplogPostgres, so the binary carries its schema.
+        .executableTarget(name: "EmbedMigrationsTool"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedMigrationsTool"]),
+
+        .testTarget(name: "ShiplogCoreTests", dependencies: ["ShiplogCore"]),
+        .testTarget(name: "ShiplogCryptoTests", dependencies: ["ShiplogCrypto"]),
+        .testTarget(name: "ShiplogHTTPTests", dependencies: ["ShiplogHTTP"]),
+        .testTarget(name: "ShiplogPostgresTests", dependencies: ["ShiplogPostgres", "ShiplogCore", "ShiplogCrypto"]),
+        .testTarget(
+            name: "ShiplogCLITests",
+            dependencies: [
+                "shiplog", "ShiplogPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

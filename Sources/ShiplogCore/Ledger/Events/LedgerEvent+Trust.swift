@@ -1,0 +1,38 @@
+import Foundation
+
+extension LedgerEvent {
+    /// `shiplog init`: the ledger's trust root is created with its first admin key
+    /// (stream `ledger`). Self-signed by that key.
+    public struct LedgerInitialized: Hashable, Sendable, Codable {
+        public var admin: ActorName
+        public var publicKey: PublicKeyBytes
+        public var keyID: SignerKeyID
+        public var initializedAt: Date
+
+        public init(admin: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID, initializedAt: Date) {
+            self.admin = admin
+            self.publicKey = publicKey
+            self.keyID = keyID
+            self.initializedAt = initializedAt
+        }
+    }
+
+    /// Another admin key joins the trust root (stream `ledger`), signed by an existing admin.
+    public struct AdminAdded: Hashable, Sendable, Codable {
+        public var admin: ActorName
+        public var publicKey: PublicKeyBytes
+        public var keyID: SignerKeyID
+        public var addedBy: LedgerActor
+        public var addedAt: Date
+
+        public init(
+            admin: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID, addedBy: LedgerActor, addedAt: Date
+        ) {
+            self.admin = admin
+            self.publicKey = publicKey
+            self.keyID = keyID
+            self.addedBy = addedBy
+            self.addedAt = addedAt
+        }
+    }
+}

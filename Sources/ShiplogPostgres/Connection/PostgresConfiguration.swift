@@ -1,0 +1,53 @@
+import CLibPQ
+import Foundation
+
+/// Where to connect: a `postgresql://` URL or a libpq `key=value` string, validated by libpq
+/// itself before any connection is tried.
+public struct PostgresConfiguration: Sendable, CustomStringConvertible {
+    /// The connection string as given. Never printed: it may hold a password.
+    let connectionString: String
+    /// `host:port/dbname`, safe to show.
+    public let description: String
+
+    public init(_ connectionString: String) throws {
+        let trimmed = connectionString.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else {
+            throw PostgresError(
+                code: .invalidConfiguration,
+                message: "the database URL is empty; set DATABASE_URL to postgresql://USER@HOST:PORT/DBNAME, or unset it to use the embedded database")
+        }
+        if let scheme = trimmed.split(separator: ":", maxSplits: 1).first, trimmed.contains("://"),
+            scheme != "postgres", scheme != "postgresql"
+        {
+            throw PostgresError(
+                code: .invalidConfiguration,
+                message: "malformed database URL: scheme '\(scheme)' is not postgresql; expected postgresql://USER@HOST:PORT/DBNAME")
+        }
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(trimmed, &errorMessage) else {
+            let reason = errorMessage.map { String(cString: $0) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+                ?? "libpq could not parse it"
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError(
+                code: .invalidConfiguration,
+                message: "malformed database URL: \(Self.scrub(reason)); expected postgresql://USER@HOST:PORT/DBNAME")
+        }
+        defer { PQconninfoFree(options) }
+        var values: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { values[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        let host = values["host"] ?? values["hostaddr"] ?? "localhost"
+        let port = values["port"] ?? "5432"
+        let database = values["dbname"] ?? values["user"] ?? "(default)"
+        self.connectionString = trimmed
+        self.description = host.hasPrefix("/") ? "\(host)/\(database)" : "\(host):\(port)/\(database)"
+    }
+
+    /// libpq quotes the offending text in some parse errors; keep only the first sentence's shape.
+    private static func scrub(_ reason: String) -> String {
+        reason.contains("password") ? "the URL could not be parsed" : reason
+    }
+}

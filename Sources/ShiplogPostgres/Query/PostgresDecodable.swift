@@ -1,0 +1,104 @@
+import Foundation
+
+/// A Swift type a text-format column decodes into.
+public protocol PostgresDecodable {
+    /// Decodes the column's text; `text` is nil for SQL NULL.
+    static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> Self
+}
+
+/// Why a column did not decode. Turned into a `PostgresError` naming the column.
+public struct PostgresDecodingFailure: Error {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    static let unexpectedNull = PostgresDecodingFailure("is NULL")
+}
+
+extension String: PostgresDecodable {
+    public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> String {
+        guard let text else { throw .unexpectedNull }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
+
+extension Int64: PostgresDecodable {
+    public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> Int64 {
+        guard let text else { throw .unexpectedNull }
+        guard !text.isEmpty else { throw PostgresDecodingFailure("is not an integer") }
+        var value: Int64 = 0
+        var negative = false
+        for (index, digit) in text.enumerated() {
+            if index == 0, digit == UInt8(ascii: "-") {
+                negative = true
+                continue
+            }
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else {
+                throw PostgresDecodingFailure("is not an integer")
+            }
+            value = value &* 10 &+ Int64(digit - UInt8(ascii: "0"))
+        }
+        return negative ? -value : value
+    }
+}
+
+extension Int: PostgresDecodable {
+    public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> Int {
+        Int(try Int64.decode(postgresText: text))
+    }
+}
+
+extension Int32: PostgresDecodable {
+    public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> Int32 {
+        let value = try Int64.decode(postgresText: text)
+        guard let narrowed = Int32(exactly: value) else { throw PostgresDecodingFailure("does not fit Int32") }
+        return narrowed
+    }
+}
+
+extension Double: PostgresDecodable {
+    public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> Double {
+        guard let text else { throw .unexpectedNull }
+        guard let value = Double(String(decoding: text, as: UTF8.self)) else {
+            throw PostgresDecodingFailure("is not a number")
+        }
+        return value
+    }
+}
+
+extension Bool: PostgresDecodable {
+    public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> Bool {
+        guard let text else { throw .unexpectedNull }
+        switch text.first {
+        case UInt8(ascii: "t"): return true
+        case UInt8(ascii: "f"): return false
+        default: throw PostgresDecodingFailure("is not a boolean")
+        }
+    }
+}
+
+extension UUID: PostgresDecodable {
+    public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> UUID {
+        guard let text else { throw .unexpectedNull }
+        guard let uuid = UUID(uuidString: String(decoding: text, as: UTF8.self)) else {
+            throw PostgresDecodingFailure("is not a UUID")
+        }
+        return uuid
+    }
+}
+
+extension PostgresBytes: PostgresDecodable {
+    /// Decodes `bytea` in PostgreSQL's default hex output (`\x0a1b...`).
+    public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> PostgresBytes {
+        guard let text else { throw .unexpectedNull }
+        guard text.count >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x"),
+            let bytes = PostgresHex.decode(UnsafeBufferPointer(rebasing: text[2...]))
+        else { throw PostgresDecodingFailure("is not hex bytea") }
+        return PostgresBytes(bytes)
+    }
+}
+
+extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
+    public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> Wrapped? {
+        guard let text else { return nil }
+        return try Wrapped.decode(postgresText: text)
+    }
+}

@@ -1,0 +1,2 @@
+struct Bench: AsyncParsableCommand { static let configuration = CommandConfiguration(abstract: "Benchmarks.") }
+import ArgumentParser

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import ShiplogCore
+import ShiplogCrypto
+import ShiplogPostgres
+
+/// `shiplog events`: the log's low-level commands, for operators and scripts.
+struct Events: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append to and read the raw event log.",
+        subcommands: [Append.self, Read.self])
+}
+
+extension Events {
+    struct Append: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append one event to a stream and print its position.",
+            discussion: "Exit 1 with a message when the stream is not at --expected-version.")
+
+        @Option(help: "The stream, e.g. deploy-d-42.") var stream: String
+        @Option(help: "The event type, e.g. DeployRequested.") var type: String
+        @Option(help: "The payload: a JSON value.") var data: String
+        @Option(help: "JSON metadata.") var metadata: String = "{}"
+        @Option(
+            name: .customLong("expected-version"),
+            help: "The version the stream must be at: N, any, or none (must not exist).",
+            transform: { argument in
+                guard let version = ExpectedVersion(argument: argument) else {
+                    throw ValidationError("--expected-version takes a number ≥ 0, any, or none; got '\(argument)'")
+                }
+                return version
+            })
+        var expectedVersion: ExpectedVersion = .any
+        @Option(help: "The event id (UUID). Reusing an id makes the append idempotent.") var id: String?
+        @Option(help: "Who is appending (default: $USER).") var actor: String?
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let id, UUID(uuidString: id) == nil {
+                throw ValidationError("--id must be a UUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301; got '\(id)'")
+            }
+        }
+
+        func run() async throws {
+            let event = try NewEvent(
+                id: id.flatMap(UUID.init(uuidString:)) ?? UUID(), type: type, payload: data, metadata: metadata,
+                actor: actor ?? ProcessInfo.processInfo.environment["USER"] ?? "operator")
+            let store = EventStore(pool: try await database.open(maximumConnections: 1))
+            let result = try await store.append([event], to: stream, expectedVersion: expectedVersion)
+            if output.json {
+                try JSONOutput.print(
+                    AppendReport(
+                        id: event.id.uuidString.lowercased(), position: result.lastPosition, stream: result.stream,
+                        streamVersion: result.streamVersion, duplicate: result.wasDuplicate))
+            } else {
+                print(result.lastPosition)
+            }
+        }
+    }
+
+    struct AppendReport: Encodable {
+        var id: String
+        var position: Int64
+        var stream: String
+        var streamVersion: Int64
+        var duplicate: Bool
+    }
+
+    struct Read: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print events in log order.")
+
+        @Option(help: "Only this stream (an unknown stream is an error).") var stream: String?
+        @Option(name: .customLong("from"), help: "Start at this global position (or stream version with --stream).")
+        var from: Int64 = 1
+        @Option(help: "Only events of this type (repeatable).") var type: [String] = []
+        @Option(help: "At most this many events.") var limit: Int = 100
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+            guard from > 0 else { throw ValidationError("--from must be at least 1 (positions start at 1)") }
+        }
+
+        func run() async throws {
+            let store = EventStore(pool: try await database.open(maximumConnections: 1))
+            var events: [RecordedEvent]
+            if let stream {
+                events = try await store.read(stream: stream, fromVersion: from, limit: limit)
+                if !type.isEmpty { events = events.filter { type.contains($0.type) } }
+            } else {
+                events = try await store.read(fromPosition: from, limit: limit, types: type.isEmpty ? nil : type)
+            }
+            if output.json {
+                try JSONOutput.print(object: events.map(Self.document))
+                return
+            }
+            var table = Table("POSITION", "STREAM", "VERSION", "TYPE", "ACTOR", "RECORDED", "DATA")
+            for event in events {
+                table.add(
+                    String(event.position), event.stream, String(event.streamVersion), event.type, event.actor,
+                    Timestamps.display(event.recordedAt), Self.abbreviate(event.payload))
+            }
+            print(events.isEmpty ? "no events" : table.rendered)
+        }
+
+        static func document(_ event: RecordedEvent) -> [String: Any] {
+            [
+                "position": event.position, "id": event.id.uuidString.lowercased(), "stream": event.stream,
+                "streamVersion": event.streamVersion, "type": event.type, "data": JSONOutput.value(of: event.payload),
+                "metadata": JSONOutput.value(of: event.metadata), "actor": event.actor,
+                "recordedAt": Timestamps.iso8601(event.recordedAt), "hash": Hex.encode(event.hash),
+            ]
+        }
+
+        static func abbreviate(_ text: String) -> String {
+            text.count > 60 ? String(text.prefix(59)) + "…" : text
+        }
+    }
+}

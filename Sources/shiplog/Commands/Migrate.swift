@@ -1,0 +1,34 @@
+import ArgumentParser
+import ShiplogPostgres
+
+/// `shiplog migrate`: applies pending schema migrations.
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending schema migrations (safe to run twice, and twice at once).")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Report: Encodable {
+        var applied: [String]
+        var current: [String]
+    }
+
+    func run() async throws {
+        let pool: PostgresPool
+        if let url = database.chosenURL {
+            pool = PostgresPool(configuration: try PostgresConfiguration(url), maximumConnections: 1)
+        } else {
+            pool = PostgresPool(configuration: try EmbeddedPostgres(home: EmbeddedPostgres.defaultHome()).start(), maximumConnections: 1)
+        }
+        let applied = try await pool.withConnection { try await Migrator().migrate(on: $0) }
+        let report = Report(applied: applied.map(\.name), current: Migration.bundled.map(\.name))
+        if output.json {
+            try JSONOutput.print(report)
+        } else if applied.isEmpty {
+            print("schema is current (\(report.current.count) migration\(report.current.count == 1 ? "" : "s"))")
+        } else {
+            for name in report.applied { print("applied \(name)") }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import ShiplogPostgres
+
+/// Where the ledger lives: `--database-url`, else `$DATABASE_URL`, else the embedded cluster.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        name: .customLong("database-url"),
+        help: "PostgreSQL URL (default: $DATABASE_URL; without either, the embedded database in $SHIPLOG_HOME).")
+    var databaseURL: String?
+
+    /// The URL the user chose, or nil for the embedded default.
+    var chosenURL: String? {
+        if let databaseURL { return databaseURL }
+        if let environment = ProcessInfo.processInfo.environment["DATABASE_URL"], !environment.isEmpty { return environment }
+        return nil
+    }
+
+    /// Connects (starting the embedded cluster when it is the default) and checks the schema.
+    /// The embedded database is ours, so it is migrated on the way; a server of the user's
+    /// must be migrated with `shiplog migrate`.
+    func open(maximumConnections: Int = 4, migrate: Bool = false) async throws -> PostgresPool {
+        let pool: PostgresPool
+        let embedded = chosenURL == nil
+        if let url = chosenURL {
+            pool = PostgresPool(configuration: try PostgresConfiguration(url), maximumConnections: maximumConnections)
+        } else {
+            let cluster = EmbeddedPostgres(home: EmbeddedPostgres.defaultHome())
+            pool = PostgresPool(configuration: try cluster.start(), maximumConnections: maximumConnections)
+        }
+        try await pool.withConnection { connection in
+            if migrate || embedded {
+                try await Migrator().migrate(on: connection)
+            } else {
+                try await Migrator().requireCurrent(on: connection)
+            }
+        }
+        return pool
+    }
+}
+
+/// `--json`: print one JSON document instead of text for people.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON with stable field names instead of text.")
+    var json = false
+}

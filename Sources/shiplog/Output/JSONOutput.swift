@@ -1,0 +1,21 @@
+import Foundation
+
+/// Writes JSON the way every `--json` command prints it: sorted keys, one document, newline.
+enum JSONOutput {
+    static func print<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// For documents that embed stored JSON (event payloads) as values, not strings.
+    static func print(object: Any) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        Swift.print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Parses stored JSON text back into a value for `print(object:)`.
+    static func value(of text: String) -> Any {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// `shiplog`: the deployment ledger's command line.
+@main
+struct Shiplog: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shiplog",
+        abstract: "An event-sourced deployment ledger: every build, deploy, approval and rollback in one hash-chained log.",
+        discussion: """
+            With no DATABASE_URL (and no --database-url), shiplog starts and uses a private \
+            PostgreSQL in $SHIPLOG_HOME (default ~/.local/share/shiplog).
+            """,
+        subcommands: [Migrate.self, Events.self, Verify.self, Database.self, Bench.self]
+    )
+}
