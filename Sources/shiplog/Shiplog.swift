@@ -10,6 +10,10 @@ struct Shiplog: AsyncParsableCommand {
             With no DATABASE_URL (and no --database-url), shiplog starts and uses a private \
             PostgreSQL in $SHIPLOG_HOME (default ~/.local/share/shiplog).
             """,
-        subcommands: [Migrate.self, Events.self, Verify.self, Database.self, Bench.self]
+        subcommands: [
+            Keys.self, Initialize.self, Approvers.self, Policy.self, BuildCommand.self, MigrationCommand.self,
+            DeployCommand.self, Lock.self, Unlock.self, Verify.self, Events.self, Migrate.self, Database.self,
+            Bench.self,
+        ]
     )
 }

@@ -8,6 +8,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     let connectionString: String
     /// `host:port/dbname`, safe to show.
     public let description: String
+    /// The parsed keywords (password included: never shown).
+    private let options: [String: String]
 
     public init(_ connectionString: String) throws {
         let trimmed = connectionString.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -43,7 +45,18 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         let port = values["port"] ?? "5432"
         let database = values["dbname"] ?? values["user"] ?? "(default)"
         self.connectionString = trimmed
+        self.options = values
         self.description = host.hasPrefix("/") ? "\(host)/\(database)" : "\(host):\(port)/\(database)"
+    }
+
+    /// The same server and credentials, another database (benchmarks and tests use scratch ones).
+    public func replacingDatabase(with name: String) throws -> PostgresConfiguration {
+        var options = self.options
+        options["dbname"] = name
+        let conninfo = options.sorted { $0.key < $1.key }.map { key, value in
+            "\(key)='\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'"
+        }
+        return try PostgresConfiguration(conninfo.joined(separator: " "))
     }
 
     /// libpq quotes the offending text in some parse errors; keep only the first sentence's shape.

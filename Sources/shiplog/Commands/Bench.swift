@@ -1,2 +1,174 @@
-struct Bench: AsyncParsableCommand { static let configuration = CommandConfiguration(abstract: "Benchmarks.") }
 import ArgumentParser
+import Foundation
+import ShiplogCore
+import ShiplogPostgres
+
+/// `shiplog bench`: measured performance, with the comparison each goal names run side by side.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (run them from a release build: swift build -c release).",
+        subcommands: [AppendBench.self])
+}
+
+/// `shiplog bench append`: chained appends against the plain-INSERT ceiling, on one server.
+struct AppendBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append",
+        abstract: "Compare Shiplog appends with plain INSERTs on the same PostgreSQL.",
+        discussion: """
+            Runs in a scratch database it creates and drops on the chosen server. Each round runs \
+            every scenario once, interleaved; rates are the median over rounds, latencies pooled.
+            """)
+
+    @Option(help: "Single-event operations per scenario per round.") var events = 3000
+    @Option(help: "Concurrent writers for the concurrent scenarios.") var writers = 16
+    @Option(name: .customLong("batch-size"), help: "Events per batch in the batch scenario.") var batchSize = 1000
+    @Option(help: "Batches per round in the batch scenario.") var batches = 10
+    @Option(help: "Rounds; the median round is reported.") var rounds = 3
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard events >= writers, writers >= 1, batchSize >= 1, batches >= 1, rounds >= 1 else {
+            throw ValidationError("--events must be ≥ --writers ≥ 1, and --batch-size, --batches, --rounds ≥ 1")
+        }
+    }
+
+    func run() async throws {
+        let admin = try await database.open(maximumConnections: 1)
+        let scratchName = "shiplog_bench_\(getpid())"
+        let settings = try await admin.withConnection { connection in
+            try await connection.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(scratchName)")
+            try await connection.execute(unsafeSQL: "CREATE DATABASE \(scratchName)")
+            return try await connection.query(
+                "SELECT version(), current_setting('fsync'), current_setting('synchronous_commit')"
+            )[0].decode((String, String, String).self)
+        }
+        let configuration = try await admin.configuration.replacingDatabase(with: scratchName)
+        do {
+            try await run(on: configuration, settings: settings)
+        } catch {
+            try? await admin.withConnection { try await $0.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(scratchName)") }
+            throw error
+        }
+        try await admin.withConnection { try await $0.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(scratchName) WITH (FORCE)") }
+    }
+
+    private func run(on configuration: PostgresConfiguration, settings: (String, String, String)) async throws {
+        let pool = PostgresPool(configuration: configuration, maximumConnections: writers)
+        try await pool.withConnection { connection in
+            try await Migrator().migrate(on: connection)
+            try await connection.execute(
+                unsafeSQL: """
+                    CREATE TABLE plain_events (
+                        id uuid PRIMARY KEY, stream text NOT NULL, type text NOT NULL, payload json NOT NULL,
+                        metadata json NOT NULL, recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(), actor text NOT NULL)
+                    """)
+        }
+        print("server: \(settings.0.split(separator: ",").first ?? "")  fsync=\(settings.1) synchronous_commit=\(settings.2)")
+        print("\(rounds) rounds; \(events) single-event operations per scenario per round; \(batches)×\(batchSize)-event batches\n")
+
+        let direct = EventStore(pool: pool)
+        let grouped = EventStore(pool: pool, groupCommit: true)
+        var results: [Measurement] = [
+            Measurement(name: "plain INSERT, 1 connection"),
+            Measurement(name: "plain INSERT, \(writers) connections"),
+            Measurement(name: "shiplog append, 1 writer"),
+            Measurement(name: "shiplog append, \(writers) writers, direct"),
+            Measurement(name: "shiplog append, \(writers) writers, group commit"),
+            Measurement(name: "shiplog batch append, \(batchSize)/batch"),
+        ]
+        // Round 0 warms caches and connections and is not reported.
+        for round in 0...rounds {
+            let events = round == 0 ? min(self.events, writers * 10) : self.events
+            let batches = round == 0 ? 1 : self.batches
+            if round == 1 { results = results.map { Measurement(name: $0.name) } }
+            try await measure(&results[0], operations: events, writers: 1) { try await plainInsert(pool) }
+            try await measure(&results[1], operations: events, writers: writers) { try await plainInsert(pool) }
+            try await measure(&results[2], operations: events, writers: 1) { try await direct.append([try Workload.event()], to: Workload.stream()) }
+            try await measure(&results[3], operations: events, writers: writers) { try await direct.append([try Workload.event()], to: Workload.stream()) }
+            try await measure(&results[4], operations: events, writers: writers) { try await grouped.append([try Workload.event()], to: Workload.stream()) }
+            try await measure(&results[5], operations: batches, writers: 1, eventsPerOperation: batchSize) {
+                try await direct.append((0..<batchSize).map { _ in try Workload.event() }, to: Workload.stream())
+            }
+            if round > 0 { FileHandle.standardError.write(Data("round \(round) of \(rounds) done\n".utf8)) }
+        }
+        let verification = try await ChainVerifier(pool: pool).verify()
+        guard verification.ok else { throw ValidationError("the benchmark's ledger does not verify: \(verification.reason ?? "")") }
+        await pool.close()
+        report(results)
+    }
+
+    private func plainInsert(_ pool: PostgresPool) async throws {
+        let event = try Workload.event()
+        try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                INSERT INTO plain_events (id, stream, type, payload, metadata, actor)
+                VALUES (\(event.id), \(Workload.stream()), \(event.type), \(event.payload)::json, \(event.metadata)::json, \(event.actor))
+                """)
+        }
+    }
+
+    /// Runs `operations` calls of `body` spread over `writers` concurrent tasks.
+    private func measure(
+        _ measurement: inout Measurement, operations: Int, writers: Int, eventsPerOperation: Int = 1,
+        _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for writer in 0..<writers {
+                let share = operations / writers + (writer < operations % writers ? 1 : 0)
+                group.addTask {
+                    var latencies: [Double] = []
+                    latencies.reserveCapacity(share)
+                    for _ in 0..<share {
+                        let began = clock.now
+                        try await body()
+                        latencies.append((clock.now - began).seconds)
+                    }
+                    return latencies
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        measurement.rounds.append((operations * eventsPerOperation, (clock.now - start).seconds))
+        measurement.latencies += latencies
+    }
+
+    private func report(_ results: [Measurement]) {
+        let ceiling = results[1].medianEventsPerSecond
+        let single = results[0].medianEventsPerSecond
+        var table = Table("scenario", "events", "events/s", "vs ceiling", "vs 1-conn INSERT", "p50 ms", "p99 ms")
+        for result in results {
+            table.add(
+                result.name, String(result.totalEvents), String(format: "%.0f", result.medianEventsPerSecond),
+                String(format: "%.2f×", result.medianEventsPerSecond / ceiling),
+                String(format: "%.2f×", result.medianEventsPerSecond / single),
+                String(format: "%.2f", result.percentile(0.5) * 1000), String(format: "%.2f", result.percentile(0.99) * 1000))
+        }
+        print(table.rendered)
+        print("\nceiling = plain single-row INSERTs with \(writers) connections; latency is per operation (a batch is one operation)")
+    }
+}
+
+/// Realistic events: deploy-shaped payloads over a few hundred streams.
+enum Workload {
+    static let services = ["web", "api", "auth", "admin", "worker", "billing", "search", "notifications"]
+    static let environments = ["dev", "staging", "prod", "prod_eu"]
+
+    static func stream() -> String {
+        "deploy-d-\(Int.random(in: 1...500))"
+    }
+
+    static func event() throws -> NewEvent {
+        let service = services.randomElement()!, environment = environments.randomElement()!
+        let digest = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        return try NewEvent(
+            type: "DeployRequested",
+            payload: """
+                {"artifact":"sha256:\(digest)","environment":"\(environment)","reason":"release train","requestedBy":"carol","service":"\(service)","version":"1.\(Int.random(in: 0...99)).\(Int.random(in: 0...99))"}
+                """,
+            metadata: #"{"source":"bench"}"#, actor: "bench")
+    }
+}

@@ -1,0 +1,181 @@
+import ArgumentParser
+import Foundation
+import ShiplogCore
+
+/// `shiplog deploy`: a deploy's life, from request through the gate to its outcome.
+struct DeployCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deploy",
+        abstract: "Request, approve and record deploys; ask the gate.",
+        subcommands: [
+            Request.self, Approve.self, Reject.self, Gate.self, Start.self, Succeed.self, Fail.self, Cancel.self,
+        ])
+
+    /// Exit status of `deploy gate` (and `deploy start`) when the gate is closed.
+    static let gateClosedExitCode: Int32 = 3
+}
+
+extension DeployCommand {
+    struct Request: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Request a deploy and print its id.")
+
+        @Option(help: "The service, e.g. web.") var service: String
+        @Option(help: "The environment, e.g. prod.") var env: String
+        @Option(help: "The version to deploy (a recorded build).") var version: String
+        @Option(help: "The artifact digest (default: the recorded build's).") var artifact: String?
+        @Option(help: "Why.") var reason: String?
+        @Flag(name: .customLong("allow-unrecorded"), help: "Allow an artifact with no recorded build (flagged in every view).")
+        var allowUnrecorded = false
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        struct Report: Encodable { var id: String }
+
+        func run() async throws {
+            let id = try await database.ledger().requestDeploy(
+                service: service, environment: env, version: version, artifact: artifact, reason: reason,
+                allowUnrecorded: allowUnrecorded, key: try key.load())
+            if output.json { try JSONOutput.print(Report(id: id.rawValue)) } else { print(id) }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign an approval of this exact deploy (service, version, artifact) with your key.")
+        @Argument(help: "The deploy id.") var id: String
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.ledger().approve(id, key: try key.load())
+            print("approved \(id)")
+        }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reject a requested deploy (final).")
+        @Argument(help: "The deploy id.") var id: String
+        @Option(help: "Why.") var reason: String
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.ledger().reject(id, reason: reason, key: try key.load())
+            print("rejected \(id)")
+        }
+    }
+
+    struct Gate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "May this deploy start? Exit 0: yes; exit 3: no, with every reason.")
+        @Argument(help: "The deploy id.") var id: String
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        struct Report: Encodable {
+            var allowed: Bool
+            var approvals: Int
+            var required: Int
+            var reasons: [String]
+            var approvedBy: [String]
+            var verdicts: [Verdict]
+        }
+
+        struct Verdict: Encodable {
+            var approver: String
+            var keyId: String
+            var via: String
+            var approvedAt: String
+            var counted: Bool
+            var reason: String?
+        }
+
+        func run() async throws {
+            let decision = try await database.ledger().gate(id)
+            if output.json {
+                try JSONOutput.print(
+                    Report(
+                        allowed: decision.allowed, approvals: decision.approvals, required: decision.required,
+                        reasons: decision.reasons, approvedBy: decision.approvedBy.map(\.rawValue),
+                        verdicts: decision.verdicts.map {
+                            Verdict(
+                                approver: $0.approver.rawValue, keyId: $0.signerKeyID.rawValue,
+                                via: $0.via.isPersonalKey ? "cli" : "slack", approvedAt: Timestamps.iso8601($0.approvedAt),
+                                counted: $0.counted, reason: $0.reason)
+                        }))
+            } else if decision.allowed {
+                print("gate open: \(decision.approvals) of \(decision.required) approvals (\(decision.approvedBy.map(\.rawValue).joined(separator: ", ")))")
+            } else {
+                print("gate closed:")
+                for reason in decision.reasons { print("  - \(reason)") }
+            }
+            if !decision.allowed { throw ExitCode(DeployCommand.gateClosedExitCode) }
+        }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that the deploy starts; refused (exit 3) unless the gate is open.")
+        @Argument(help: "The deploy id.") var id: String
+        @Flag(name: .customLong("break-glass"), help: "Start past the gate (admin key and --reason required; flagged everywhere).")
+        var breakGlass = false
+        @Option(help: "Why glass is broken.") var reason: String?
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func validate() throws {
+            if breakGlass && (reason ?? "").isEmpty {
+                throw ValidationError("--break-glass needs --reason: say why the gate is bypassed")
+            }
+        }
+
+        func run() async throws {
+            do {
+                try await database.ledger().start(id, breakGlassReason: breakGlass ? reason : nil, key: try key.load())
+            } catch let error as LedgerError where error.code == .gateClosed {
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                throw ExitCode(DeployCommand.gateClosedExitCode)
+            }
+            print("started \(id)\(breakGlass ? " (BREAK-GLASS)" : "")")
+        }
+    }
+
+    struct Succeed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record that the deploy succeeded.")
+        @Argument(help: "The deploy id.") var id: String
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.ledger().succeed(id, key: try key.load())
+            print("succeeded \(id)")
+        }
+    }
+
+    struct Fail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record that the deploy failed.")
+        @Argument(help: "The deploy id.") var id: String
+        @Option(help: "What went wrong.") var reason: String?
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.ledger().fail(id, reason: reason, key: try key.load())
+            print("failed \(id)")
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a deploy that has not started.")
+        @Argument(help: "The deploy id.") var id: String
+        @Option(help: "Why.") var reason: String?
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.ledger().cancel(id, reason: reason, key: try key.load())
+            print("cancelled \(id)")
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import ShiplogCore
+
+/// `shiplog init`: the ledger's root of trust.
+struct Initialize: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init", abstract: "Record the first admin key: the root of trust of this ledger.")
+
+    @Option(help: "The admin's name in the ledger.") var name = "admin"
+    @OptionGroup var key: KeyOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Report: Encodable {
+        var admin: String
+        var keyId: String
+    }
+
+    func run() async throws {
+        let actor = try await database.ledger().initialize(admin: name, key: try key.load())
+        if output.json {
+            try JSONOutput.print(Report(admin: actor.name.rawValue, keyId: actor.keyID.rawValue))
+        } else {
+            print("ledger initialized; admin \(actor.name) (key \(actor.keyID))")
+        }
+    }
+}

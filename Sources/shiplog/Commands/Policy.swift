@@ -1,0 +1,39 @@
+import ArgumentParser
+import ShiplogCore
+
+/// `shiplog policy`: each environment's gate rules.
+struct Policy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Set an environment's deploy policy (admin-signed).", subcommands: [Set.self])
+}
+
+extension Policy {
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set how many approvals an environment needs, for how long they last, and when it is frozen.")
+
+        @Option(help: "The environment, e.g. prod.") var env: String
+        @Option(help: "Approvals required before a deploy may start.") var approvals: Int
+        @Option(help: "How long an approval stays valid (e.g. 30m, 1h, 2d).") var ttl = "1h"
+        @Flag(name: .customLong("allow-self-approval"), help: "Let the requester's own approval count.")
+        var allowSelfApproval = false
+        @Flag(name: .customLong("require-personal-key"), help: "Require at least one approval signed with a person's own key (CLI), not via Slack.")
+        var requirePersonalKey = false
+        @Option(
+            help: "A freeze window (repeatable): a 5-field UTC cron expression for the frozen minutes, or START/END (e.g. 2026-12-20T00:00Z/2027-01-02T00:00Z).")
+        var freeze: [String] = []
+        @Flag(name: .customLong("no-auto-rollback"), help: "Do not roll back automatically when an alarm fires after a deploy.")
+        var noAutoRollback = false
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let policy = EnvironmentPolicy(
+                approvalsRequired: approvals, approvalTTLSeconds: try DurationArgument.seconds(ttl),
+                allowSelfApproval: allowSelfApproval, requirePersonalKey: requirePersonalKey,
+                freezeWindows: try freeze.map(FreezeWindow.init), autoRollback: !noAutoRollback)
+            try policy.validate()
+            try await database.ledger().setPolicy(environment: env, policy: policy, key: try key.load())
+            print("policy for \(env): \(approvals) approval\(approvals == 1 ? "" : "s"), valid \(ttl)\(freeze.isEmpty ? "" : ", \(freeze.count) freeze window(s)")")
+        }
+    }
+}
