@@ -80,8 +80,18 @@ CREATE FUNCTION shiplog_append(
     p_actors   text[],
     p_atomic   boolean DEFAULT false
 ) RETURNS TABLE (request int, status text, first_position bigint, last_position bigint, stream_version bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+-- The statements below run once per request; custom plans would be re-planned each time.
+SET plan_cache_mode = force_generic_plan
+AS $$
 DECLARE
+    -- Local copies are held expanded: element access is O(1). Reading or slicing the
+    -- parameters themselves walks the whole (variable-width) array every time.
+    a_ids       uuid[] := p_ids;
+    a_types     text[] := p_types;
+    a_payloads  text[] := p_payloads;
+    a_metadata  text[] := p_metadata;
+    a_actors    text[] := p_actors;
     v_position  bigint;
     v_hash      bytea;
     v_start     bigint;
@@ -95,10 +105,15 @@ DECLARE
     v_first     bigint;
     v_last      bigint;
     v_version   bigint;
-    v_positions bigint[];
-    v_versions  bigint[];
-    v_prevs     bytea[];
-    v_hashes    bytea[];
+    r_ids       uuid[];
+    r_types     text[];
+    r_payloads  text[];
+    r_metadata  text[];
+    r_actors    text[];
+    r_positions bigint[];
+    r_versions  bigint[];
+    r_prevs     bytea[];
+    r_hashes    bytea[];
     i           int;
 BEGIN
     IF coalesce(array_length(p_streams, 1), 0) <> coalesce(array_length(p_expected, 1), 0)
@@ -115,17 +130,24 @@ BEGIN
     FOR r IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
         v_count := p_counts[r];
         request := r;
+        r_ids := '{}'; r_types := '{}'; r_payloads := '{}'; r_metadata := '{}'; r_actors := '{}';
+        FOR j IN 1 .. v_count LOOP
+            i := v_offset + j;
+            r_ids := r_ids || a_ids[i];
+            r_types := r_types || a_types[i];
+            r_payloads := r_payloads || a_payloads[i];
+            r_metadata := r_metadata || a_metadata[i];
+            r_actors := r_actors || a_actors[i];
+        END LOOP;
 
-        SELECT count(*),
-               count(*) FILTER (WHERE e.stream = p_streams[r]
-                                  AND e.type = p_types[v_offset + k.n]
-                                  AND e.payload::text = p_payloads[v_offset + k.n]),
-               min(e.position), max(e.position), max(e.stream_version)
-          INTO v_found, v_matching, v_first, v_last, v_version
-          FROM generate_series(1, v_count) AS k(n)
-          JOIN events e ON e.id = p_ids[v_offset + k.n];
-
+        -- Idempotency: the common case (no id seen before) costs one index probe per id.
+        SELECT count(*) INTO v_found FROM events e WHERE e.id = ANY (r_ids);
         IF v_found > 0 THEN
+            SELECT count(*) FILTER (WHERE e.stream = p_streams[r] AND e.type = k.type AND e.payload::text = k.payload),
+                   min(e.position), max(e.position), max(e.stream_version)
+              INTO v_matching, v_first, v_last, v_version
+              FROM unnest(r_ids, r_types, r_payloads) AS k(id, type, payload)
+              JOIN events e ON e.id = k.id;
             IF v_found = v_count AND v_matching = v_count THEN
                 status := 'duplicate';
                 first_position := v_first; last_position := v_last; stream_version := v_version;
@@ -141,24 +163,23 @@ BEGIN
                 status := 'conflict';
                 first_position := NULL; last_position := NULL; stream_version := v_current;
             ELSE
-                v_positions := '{}'; v_versions := '{}'; v_prevs := '{}'; v_hashes := '{}';
+                r_positions := '{}'; r_versions := '{}'; r_prevs := '{}'; r_hashes := '{}';
                 FOR j IN 1 .. v_count LOOP
-                    i := v_offset + j;
-                    v_positions := v_positions || (v_position + 1);
-                    v_versions := v_versions || (v_current + j);
-                    v_prevs := v_prevs || v_hash;
+                    r_positions := r_positions || (v_position + 1);
+                    r_versions := r_versions || (v_current + j);
+                    r_prevs := r_prevs || v_hash;
                     v_hash := sha256(
                         v_hash
                         || int8send(v_position + 1)
-                        || uuid_send(p_ids[i])
+                        || uuid_send(r_ids[j])
                         || shiplog_str(p_streams[r])
                         || int8send(v_current + j)
-                        || shiplog_str(p_types[i])
-                        || shiplog_str(p_payloads[i])
-                        || shiplog_str(p_metadata[i])
+                        || shiplog_str(r_types[j])
+                        || shiplog_str(r_payloads[j])
+                        || shiplog_str(r_metadata[j])
                         || v_micros
-                        || shiplog_str(p_actors[i]));
-                    v_hashes := v_hashes || v_hash;
+                        || shiplog_str(r_actors[j]));
+                    r_hashes := r_hashes || v_hash;
                     v_position := v_position + 1;
                 END LOOP;
 
@@ -166,11 +187,8 @@ BEGIN
                                     recorded_at, actor, prev_hash, hash)
                 SELECT t.position, t.id, p_streams[r], t.version, t.type, t.payload::json, t.metadata::json,
                        v_now, t.actor, t.prev, t.hash
-                  FROM unnest(v_positions, p_ids[v_offset + 1 : v_offset + v_count],
-                              v_versions, p_types[v_offset + 1 : v_offset + v_count],
-                              p_payloads[v_offset + 1 : v_offset + v_count],
-                              p_metadata[v_offset + 1 : v_offset + v_count],
-                              p_actors[v_offset + 1 : v_offset + v_count], v_prevs, v_hashes)
+                  FROM unnest(r_positions, r_ids, r_versions, r_types, r_payloads, r_metadata, r_actors,
+                              r_prevs, r_hashes)
                        AS t(position, id, version, type, payload, metadata, actor, prev, hash);
 
                 status := 'appended';

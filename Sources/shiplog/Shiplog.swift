@@ -12,7 +12,8 @@ struct Shiplog: AsyncParsableCommand {
             """,
         subcommands: [
             Keys.self, Initialize.self, Approvers.self, Policy.self, BuildCommand.self, MigrationCommand.self,
-            DeployCommand.self, Lock.self, Unlock.self, Verify.self, Events.self, Migrate.self, Database.self,
+            DeployCommand.self, Lock.self, Unlock.self, Status.self, History.self, Show.self, Audit.self, Metrics.self,
+            Verify.self, Projections.self, Events.self, Migrate.self, Database.self,
             Bench.self,
         ]
     )

@@ -4,8 +4,8 @@ import Foundation
 /// Where to connect: a `postgresql://` URL or a libpq `key=value` string, validated by libpq
 /// itself before any connection is tried.
 public struct PostgresConfiguration: Sendable, CustomStringConvertible {
-    /// The connection string as given. Never printed: it may hold a password.
-    let connectionString: String
+    /// The connection string as given. Never print it: it may hold a password.
+    public let connectionString: String
     /// `host:port/dbname`, safe to show.
     public let description: String
     /// The parsed keywords (password included: never shown).

@@ -1,3 +1,4 @@
+import Foundation
 import ShiplogCore
 import ShiplogCrypto
 
@@ -5,33 +6,78 @@ import ShiplogCrypto
 /// canonical encoding (`EventHashEncoding`), independent of the database function that wrote
 /// it, and names the first position where the log and its hashes disagree.
 public struct ChainVerifier: Sendable {
-    /// A further check of each event (signatures, say): nil when fine, else the reason.
-    public typealias EventCheck = @Sendable (RecordedEvent) -> String?
-
     public let pool: PostgresPool
     public var batchSize: Int
 
+    /// - Parameter pool: two connections let the next batch load while this one is checked.
     public init(pool: PostgresPool, batchSize: Int = 10_000) {
         self.pool = pool
         self.batchSize = batchSize
     }
 
-    public func verify(check: EventCheck? = nil) async throws -> ChainVerification {
-        try await pool.withConnection { connection in
-            var state = ChainState()
-            var next: Int64 = 1
-            while true {
-                let events = try await EventStore.read(fromPosition: next, limit: batchSize, on: connection)
-                for event in events {
-                    if let failure = state.consume(event) ?? check?(event).map({ ChainFailure(position: event.position, reason: $0) }) {
-                        return state.verdict(failure)
-                    }
+    /// Walks the whole log. With `signatures`, also checks approval and command signatures
+    /// against the keys enrolled at the time (`SignatureAudit`), on every core.
+    public func verify(signatures: SignatureAudit.Scope? = nil) async throws -> ChainVerification {
+        var chain = ChainState()
+        var audit = signatures.map(SignatureAudit.init(scope:))
+        let batchSize = self.batchSize
+        let pool = self.pool
+        @Sendable func fetch(_ from: Int64) async throws -> [RecordedEvent] {
+            try await pool.withConnection { try await EventStore.read(fromPosition: from, limit: batchSize, on: $0) }
+        }
+        var next: Task<[RecordedEvent], any Error>? = Task { try await fetch(1) }
+        while let pending = next {
+            let events = try await pending.value
+            next = events.count == batchSize ? Task { [last = events[events.count - 1].position] in try await fetch(last + 1) } : nil
+            var jobs: [SignatureAudit.Job] = []
+            var failure: ChainFailure?
+            for event in events {
+                if let chainFailure = chain.consume(event) {
+                    failure = chainFailure
+                    break
                 }
-                guard events.count == batchSize, let last = events.last else { break }
-                next = last.position + 1
+                guard audit != nil else { continue }
+                switch audit!.consume(event) {
+                case .success(let produced): jobs += produced
+                case .failure(let auditFailure): failure = auditFailure
+                }
+                if failure != nil { break }
             }
-            let head = try await EventStore.head(on: connection)
-            return state.verdict(state.finish(head: head))
+            // A signature before the first structural failure may fail first.
+            if let signatureFailure = await Self.run(jobs) {
+                failure = failure.map { $0.position < signatureFailure.position ? $0 : signatureFailure } ?? signatureFailure
+            }
+            if let failure {
+                next?.cancel()
+                return chain.verdict(failure)
+            }
+        }
+        if let failure = audit?.finish() { return chain.verdict(failure) }
+        let head = try await pool.withConnection { try await EventStore.head(on: $0) }
+        return chain.verdict(chain.finish(head: head))
+    }
+
+    /// Checks signatures on every core; returns the failure at the lowest position.
+    static func run(_ jobs: [SignatureAudit.Job]) async -> ChainFailure? {
+        guard !jobs.isEmpty else { return nil }
+        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, jobs.count / 64 + 1))
+        return await withTaskGroup(of: ChainFailure?.self) { group in
+            for lane in 0..<lanes {
+                group.addTask {
+                    var first: ChainFailure?
+                    for index in stride(from: lane, to: jobs.count, by: lanes) {
+                        if let failure = jobs[index].run(), first == nil || failure.position < first!.position {
+                            first = failure
+                        }
+                    }
+                    return first
+                }
+            }
+            var first: ChainFailure?
+            for await failure in group {
+                if let failure, first == nil || failure.position < first!.position { first = failure }
+            }
+            return first
         }
     }
 }
@@ -66,7 +112,7 @@ public struct ChainVerification: Sendable, Codable, Hashable {
     }
 }
 
-struct ChainFailure {
+struct ChainFailure: Error {
     var position: Int64
     var reason: String
 }

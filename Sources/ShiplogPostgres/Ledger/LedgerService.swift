@@ -192,14 +192,15 @@ public struct LedgerService: Sendable {
         try await deployCommand(id, key: key) { id, actor in .fail(deployID: id, reason: reason, by: actor) }
     }
 
-    /// Asks the gate, from the deploy's own streams (never a projection that may lag).
-    public func gate(_ id: String) async throws -> GateDecision {
+    /// Asks the gate, from the deploy's own streams (never a projection that may lag), now or
+    /// as of `date` (a started deploy's approvals are judged as of its start).
+    public func gate(_ id: String, at date: Date? = nil) async throws -> GateDecision {
         let (id, request) = try await existingDeploy(id)
         let loaded = try await store.load(Deploy.streams(deployID: id, environment: request.environment, service: request.service))
         let context = loaded.deployContext(id: id, environment: request.environment, service: request.service)
         return Gate.evaluate(
             deploy: context.deploy, approvers: context.approvers, policy: context.policy.policy, locks: context.locks,
-            now: clock(), verifier: verifier)
+            now: date ?? clock(), verifier: verifier)
     }
 
     /// The deploy's context: its events and everything the gate reads.

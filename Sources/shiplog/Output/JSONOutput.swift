@@ -5,6 +5,10 @@ enum JSONOutput {
     static func print<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamps.iso8601(date))
+        }
         Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 

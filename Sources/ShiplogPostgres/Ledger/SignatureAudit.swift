@@ -1,0 +1,196 @@
+import Foundation
+import ShiplogCore
+import ShiplogCrypto
+
+/// The signature half of `shiplog verify`: every approval's signature against the key that
+/// was enrolled when it was given, and every command's signature against its signer's key.
+///
+/// A sequential walk follows the log, keeping the key registry as of each position (admins,
+/// approvers, revocations) and turning each signature into a `Job` that carries the key to
+/// check it with; jobs are independent, so they run on every core.
+public struct SignatureAudit: Sendable {
+    public enum Scope: Sendable {
+        /// Approvals, and the commands that change who is trusted or what is allowed (keys,
+        /// policies, locks, targets, tokens, break-glass starts). The default.
+        case approvalsAndTrust
+        /// Every command's signature as well (about one Ed25519 check per event).
+        case everything
+    }
+
+    /// Event types whose commands are always checked.
+    static let trustTypes: Set<String> = [
+        "LedgerInitialized", "AdminAdded", "ApproverEnrolled", "ApproverRevoked", "PolicySet", "TargetSet",
+        "TokenIssued", "TokenRevoked", "EnvironmentLocked", "EnvironmentUnlocked",
+    ]
+    static let catalogue = Set(LedgerEvent.allTypes)
+
+    public let scope: Scope
+    private var registry = KeyRegistry()
+    private var command: (id: UUID, signer: SignerKeyID, events: [RecordedEvent])?
+
+    public init(scope: Scope = .approvalsAndTrust) {
+        self.scope = scope
+    }
+
+    /// One signature to check, with everything it needs.
+    struct Job: Sendable {
+        var position: Int64
+        var message: [UInt8]
+        var signature: [UInt8]
+        var key: PublicKey
+        var what: String
+
+        func run() -> ChainFailure? {
+            key.isValidSignature(signature, for: message)
+                ? nil : ChainFailure(position: position, reason: "\(what) does not verify: the signed content was altered or forged")
+        }
+    }
+
+    /// Consumes the next event in log order; returns a failure found without cryptography
+    /// (unsigned ledger event, unknown or revoked signer) or the signature jobs it produced.
+    mutating func consume(_ event: RecordedEvent) -> Result<[Job], ChainFailure> {
+        guard Self.catalogue.contains(event.type) else { return .success([]) }
+        var jobs: [Job] = []
+        guard let (envelope, signature) = MetadataReader.envelope(event.metadata) else {
+            return .failure(
+                ChainFailure(position: event.position, reason: "\(event.type) carries no command signature: it was not written by shiplog"))
+        }
+        if let open = command, open.id != envelope.commandID {
+            return .failure(
+                ChainFailure(position: open.events[0].position, reason: "command \(open.id) ends without its signature"))
+        }
+        var current = command ?? (envelope.commandID, envelope.signer, [])
+        current.events.append(event)
+        command = current
+
+        // Keys introduced here are known from here on (the first admin signs its own init).
+        let learned = learn(from: event)
+        if case .failure(let failure) = learned { return .failure(failure) }
+
+        if event.type == "DeployApproved" {
+            switch approvalJob(event) {
+            case .success(let job): jobs.append(job)
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        guard let signature else { return .success(jobs) }
+        command = nil
+        let critical = current.events.contains {
+            Self.trustTypes.contains($0.type) || ($0.type == "DeployStarted" && $0.payload.contains("\"breakGlass\":true"))
+        }
+        guard scope == .everything || critical else { return .success(jobs) }
+        guard let signer = registry.key(current.signer, recordedAt: event.recordedAt) else {
+            return .failure(
+                ChainFailure(
+                    position: event.position,
+                    reason: "signed by key \(current.signer), which was not enrolled (or was revoked) at \(LedgerTime.secondsString(event.recordedAt))"))
+        }
+        let message = CommandEnvelope(commandID: current.id, signer: current.signer).signedBytes(
+            current.events.map { ($0.stream, $0.type, $0.payload) })
+        jobs.append(Job(position: event.position, message: message, signature: signature.bytes, key: signer, what: "the command signature of \(event.type)"))
+        return .success(jobs)
+    }
+
+    /// The end of the log: a command still open lost its signed last event.
+    func finish() -> ChainFailure? {
+        command.map { ChainFailure(position: $0.events[0].position, reason: "command \($0.id) ends without its signature") }
+    }
+
+    private func approvalJob(_ event: RecordedEvent) -> Result<Job, ChainFailure> {
+        guard case .deployApproved(let approval)? = try? LedgerEvent.decode(type: event.type, payloadJSON: event.payload) else {
+            return .failure(ChainFailure(position: event.position, reason: "the approval cannot be read"))
+        }
+        guard let key = registry.key(approval.statement.signer, approvedAt: approval.approvedAt) else {
+            return .failure(
+                ChainFailure(
+                    position: event.position,
+                    reason: "approval signed by key \(approval.statement.signer), which was not enrolled (or was revoked) when it was given"))
+        }
+        return .success(
+            Job(
+                position: event.position, message: approval.statement.canonicalBytes,
+                signature: approval.signature.bytes, key: key, what: "the approval signature of \(approval.approver)"))
+    }
+
+    private mutating func learn(from event: RecordedEvent) -> Result<Void, ChainFailure> {
+        guard ["LedgerInitialized", "AdminAdded", "ApproverEnrolled", "ApproverRevoked"].contains(event.type) else {
+            return .success(())
+        }
+        guard let decoded = try? LedgerEvent.decode(type: event.type, payloadJSON: event.payload) else {
+            return .failure(ChainFailure(position: event.position, reason: "\(event.type) cannot be read"))
+        }
+        switch decoded {
+        case .ledgerInitialized(let e): registry.add(e.keyID, e.publicKey)
+        case .adminAdded(let e): registry.add(e.keyID, e.publicKey)
+        case .approverEnrolled(let e): registry.add(e.keyID, e.publicKey)
+        case .approverRevoked(let e): registry.revoke(e.keyID, at: e.revokedAt, recordedAt: event.recordedAt)
+        default: break
+        }
+        return .success(())
+    }
+}
+
+/// Keys known at a point of the log.
+struct KeyRegistry: Sendable {
+    private struct Entry: Sendable {
+        var key: PublicKey
+        /// The revocation's own time, compared with approval times (both in payloads).
+        var revokedAt: Date?
+        /// When the revocation was recorded, compared with commands' recorded times.
+        var revocationRecordedAt: Date?
+    }
+
+    private var entries: [SignerKeyID: Entry] = [:]
+
+    mutating func add(_ keyID: SignerKeyID, _ publicKey: PublicKeyBytes) {
+        guard let key = try? PublicKey(bytes: publicKey.bytes) else { return }
+        entries[keyID] = Entry(key: key)
+    }
+
+    mutating func revoke(_ keyID: SignerKeyID, at date: Date, recordedAt: Date) {
+        entries[keyID]?.revokedAt = date
+        entries[keyID]?.revocationRecordedAt = recordedAt
+    }
+
+    /// The key, if it was enrolled and not revoked before an approval given at `date`.
+    func key(_ keyID: SignerKeyID, approvedAt date: Date) -> PublicKey? {
+        guard let entry = entries[keyID] else { return nil }
+        if let revokedAt = entry.revokedAt, revokedAt <= date { return nil }
+        return entry.key
+    }
+
+    /// The key, if it was enrolled and its revocation (if any) was recorded after `recordedAt`.
+    func key(_ keyID: SignerKeyID, recordedAt: Date) -> PublicKey? {
+        guard let entry = entries[keyID] else { return nil }
+        if let revoked = entry.revocationRecordedAt, revoked < recordedAt { return nil }
+        return entry.key
+    }
+}
+
+/// Reads the command envelope from metadata, fast for the exact shape shiplog writes.
+enum MetadataReader {
+    static func envelope(_ metadata: String) -> (CommandEnvelope, SignatureBytes?)? {
+        // {"command":"<36>","signer":"<16>"[,"signature":"<b64>"]}
+        let utf8 = Array(metadata.utf8)
+        let prefix = Array(#"{"command":""#.utf8), middle = Array(#"","signer":""#.utf8)
+        let signatureKey = Array(#"","signature":""#.utf8)
+        let signerStart = prefix.count + 36 + middle.count
+        if utf8.count >= signerStart + 16 + 2, utf8.starts(with: prefix),
+            Array(utf8[(prefix.count + 36)..<signerStart]) == middle,
+            let id = UUID(uuidString: String(decoding: utf8[prefix.count..<(prefix.count + 36)], as: UTF8.self)),
+            let signer = try? SignerKeyID(String(decoding: utf8[signerStart..<(signerStart + 16)], as: UTF8.self))
+        {
+            let rest = utf8[(signerStart + 16)...]
+            if Array(rest) == Array(#""}"#.utf8) {
+                return (CommandEnvelope(commandID: id, signer: signer), nil)
+            }
+            if rest.starts(with: signatureKey), rest.last == UInt8(ascii: "}"), rest.count > signatureKey.count + 2 {
+                let base64 = String(decoding: rest.dropFirst(signatureKey.count).dropLast(2), as: UTF8.self)
+                if let signature = try? SignatureBytes(base64: base64) {
+                    return (CommandEnvelope(commandID: id, signer: signer), signature)
+                }
+            }
+        }
+        return CommandEnvelope.parse(metadataJSON: metadata).map { ($0.envelope, $0.signature) }
+    }
+}

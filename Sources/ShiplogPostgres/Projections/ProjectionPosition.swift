@@ -1,0 +1,10 @@
+/// How far the projections have read the log.
+public struct ProjectionPosition: Sendable, Hashable, Codable {
+    /// The last position applied to the projection tables.
+    public var checkpoint: Int64
+    /// The last position of the log.
+    public var head: Int64
+
+    /// Events appended but not yet projected.
+    public var lag: Int64 { head - checkpoint }
+}

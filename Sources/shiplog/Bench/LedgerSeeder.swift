@@ -1,0 +1,296 @@
+import Foundation
+import ShiplogCore
+import ShiplogCrypto
+import ShiplogPostgres
+
+/// Fills a ledger with a realistic, validly signed history: 50 services deployed through
+/// dev → staging → prod (and prod_eu), with builds, approvals, migrations, failures, alarms,
+/// rollbacks, rejections, cancellations and the odd lock.
+///
+/// It decides every command with the real domain over in-memory state (so every event is
+/// one the ledger would accept, every signature real), and appends through the real append
+/// path (`shiplog_append`), many commands per transaction, each stream at its exact version.
+struct LedgerSeeder {
+    static let environments = ["dev", "staging", "prod", "prod_eu"]
+    static let approvalsRequired = ["dev": 0, "staging": 1, "prod": 2, "prod_eu": 2]
+
+    let store: EventStore
+    let verifier = Ed25519Verifier()
+    var random = SystemRandomNumberGenerator()
+    private(set) var written = 0
+
+    // In-memory aggregate state and stream versions.
+    private var trustRoot = TrustRoot.initial
+    private var approvers = ApproverRegistry.initial
+    private var policies: [String: PolicyRecord.State] = [:]
+    private var builds: [String: BuildCatalog.State] = [:]
+    private var places: [String: ServiceEnvironment.State] = [:]
+    private var environmentsWide: [String: EnvironmentWide.State] = [:]
+    private var deploys: [String: Deploy.State] = [:]
+    private var alarms: [String: AlarmRecord.State] = [:]
+    private var migrations: [String: MigrationLog.State] = [:]
+    private var versions: [String: Int64] = [:]
+
+    private var pending: [AppendRequest] = []
+    private var pendingEvents = 0
+    private var now: Date
+    private let admin = SigningKey.generate()
+    private let ci = SigningKey.generate()
+    private var people: [(name: String, key: SigningKey, environments: [String])] = []
+    private let services = (1...50).map { "svc\($0 < 10 ? "0" : "")\($0)" }
+    private var releases: [String: Int] = [:]
+    private var migrationCount = 0
+
+    init(store: EventStore, events: Int) {
+        self.store = store
+        // About 20 seconds of simulated time per event, ending now.
+        self.now = Date().addingTimeInterval(-Double(events) * 20)
+    }
+
+    /// Appends until at least `target` events are written.
+    mutating func seed(target: Int, progress: (Int) -> Void) async throws {
+        try await setUp()
+        var lastReport = 0
+        while written + pendingEvents < target {
+            try await deployRound()
+            if pendingEvents >= 2_000 { try await flush() }
+            if written - lastReport >= 100_000 {
+                lastReport = written
+                progress(written)
+            }
+        }
+        try await flush()
+    }
+
+    private mutating func setUp() async throws {
+        let adminActor = LedgerActor(name: try ActorName("admin"), keyID: try keyID(admin))
+        try apply(
+            TrustRoot.decide(
+                .initialize(name: adminActor.name, publicKey: try PublicKeyBytes(admin.publicKey.bytes), keyID: adminActor.keyID),
+                state: trustRoot, now: tick()), key: admin)
+        for environment in Self.environments {
+            try apply(
+                PolicyRecord.decide(
+                    .set(
+                        environment: try Environment(environment),
+                        policy: EnvironmentPolicy(approvalsRequired: Self.approvalsRequired[environment]!, approvalTTLSeconds: 4 * 3600),
+                        by: adminActor),
+                    state: policies[environment] ?? PolicyRecord.initial, trustRoot: trustRoot, now: tick()), key: admin)
+        }
+        let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar"]
+        for (index, name) in names.enumerated() {
+            let environments = index < 8 ? Self.environments : ["dev", "staging"]
+            people.append((name, SigningKey.generate(), environments))
+        }
+        people.append(("deploybot", ci, []))
+        for person in people {
+            try apply(
+                ApproverRegistry.decide(
+                    .enroll(
+                        name: try ActorName(person.name), publicKey: try PublicKeyBytes(person.key.publicKey.bytes),
+                        keyID: try keyID(person.key), slackUserID: nil,
+                        environments: try person.environments.map(Environment.init),
+                        kind: person.environments.isEmpty ? .ci : .person, by: adminActor),
+                    state: approvers, trustRoot: trustRoot, now: tick()), key: admin)
+        }
+        try await flush()
+    }
+
+    /// One build of one service, promoted through the environments.
+    private mutating func deployRound() async throws {
+        let service = services.randomElement(using: &random)!
+        let release = releases[service, default: 0] + 1
+        releases[service] = release
+        let version = "1.\(release / 100).\(release % 100)"
+        let digest = "sha256:" + Hex.encode(SecureRandom.bytes(count: 32))
+        let ciActor = try actor(ci)
+        let serviceName = try ServiceName(service)
+        try apply(
+            BuildCatalog.decide(
+                .record(
+                    service: serviceName, version: try ServiceVersion(version), artifact: try ArtifactDigest(digest),
+                    commit: Hex.encode(SecureRandom.bytes(count: 20)), taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/\(service):\(release)",
+                    by: ciActor),
+                state: builds[service] ?? BuildCatalog.initial, now: tick()), key: ci)
+        let pipeline = Int.random(in: 0..<4, using: &random) == 0 ? Self.environments : Array(Self.environments.prefix(3))
+        for environment in pipeline {
+            guard try await deploy(service: service, version: version, environment: environment) else { return }
+        }
+    }
+
+    /// Returns false when the release stops here (rejected, cancelled, failed, rolled back).
+    private mutating func deploy(service: String, version: String, environment: String) async throws -> Bool {
+        let serviceName = try ServiceName(service), environmentName = try Environment(environment)
+        let requester = people.filter { !$0.environments.isEmpty }.randomElement(using: &random)!
+        let id = try DeployID(shortID: Hex.encode(SecureRandom.bytes(count: 6)))
+        let roll = Int.random(in: 0..<100, using: &random)
+
+        if roll < 3, environment != "dev" {
+            migrationCount += 1
+            try apply(
+                MigrationLog.decide(
+                    .recordApplied(
+                        environment: environmentName, name: try MigrationName("m\(migrationCount)_\(service)"),
+                        checksum: try MigrationChecksum(Hex.encode(SecureRandom.bytes(count: 32))), service: serviceName,
+                        by: try actor(ci)),
+                    state: migrations[environment] ?? MigrationLog.initial, policy: policies[environment]!, now: tick()), key: ci)
+        }
+
+        try apply(
+            Deploy.decide(
+                .request(
+                    DeployRequest(
+                        id: id, service: serviceName, environment: environmentName, version: try ServiceVersion(version),
+                        reason: "release \(version)", by: try actor(requester.key))),
+                context: context(id, environment, service), now: tick(), verifier: verifier), key: requester.key)
+
+        if roll < 2 {
+            let approver = people.first { $0.environments.contains(environment) && $0.name != requester.name }!
+            try apply(
+                Deploy.decide(.reject(deployID: id, reason: "not this week", by: try actor(approver.key)),
+                    context: context(id, environment, service), now: tick(), verifier: verifier), key: approver.key)
+            return false
+        }
+        if roll < 4 {
+            try apply(
+                Deploy.decide(.cancel(deployID: id, reason: "superseded", by: try actor(requester.key)),
+                    context: context(id, environment, service), now: tick(), verifier: verifier), key: requester.key)
+            return false
+        }
+
+        let eligible = people.filter { $0.environments.contains(environment) && $0.name != requester.name }.shuffled(using: &random)
+        for approver in eligible.prefix(Self.approvalsRequired[environment]!) {
+            let current = context(id, environment, service)
+            let statement = ApprovalStatement(
+                approving: current.deploy.request!, expiresAt: now.addingTimeInterval(4 * 3600), signer: try keyID(approver.key))
+            try apply(
+                Deploy.decide(
+                    .approve(
+                        deployID: id, statement: statement,
+                        signature: SignatureBytes(approver.key.signature(for: statement.canonicalBytes)), via: .cli),
+                    context: current, now: tick(), verifier: verifier), key: approver.key)
+        }
+        try apply(
+            Deploy.decide(.start(deployID: id, by: try actor(ci), breakGlassReason: nil),
+                context: context(id, environment, service), now: tick(), verifier: verifier), key: ci)
+
+        if roll < 8 {
+            try apply(
+                Deploy.decide(.fail(deployID: id, reason: "health checks failed", by: try actor(ci)),
+                    context: context(id, environment, service), now: tick(), verifier: verifier), key: ci)
+            return false
+        }
+        try apply(
+            Deploy.decide(.succeed(deployID: id, by: try actor(ci)), context: context(id, environment, service), now: tick(), verifier: verifier),
+            key: ci)
+
+        let place = places[LedgerStream.serviceEnvironment(environmentName, serviceName).name]
+        if roll < 12, place?.lastKnownGood != nil {
+            let alarm = try AlarmName("\(service)-\(environment)-5xx")
+            try apply(
+                AlarmRecord.decide(
+                    .raise(alarm: alarm, environment: environmentName, service: serviceName, reason: "5XX above threshold"),
+                    state: alarms[alarm.rawValue] ?? AlarmRecord.initial, now: tick()), key: ci)
+            try apply(
+                Deploy.decide(
+                    .startRollback(deployID: id, alarm: alarm, reason: "alarm", automatic: true, by: nil),
+                    context: context(id, environment, service), now: tick(), verifier: verifier), key: ci)
+            try apply(
+                Deploy.decide(
+                    .finishRollback(deployID: id, succeeded: true, reason: nil, by: nil),
+                    context: context(id, environment, service), now: tick(), verifier: verifier), key: ci)
+            try apply(
+                AlarmRecord.decide(.resolve(alarm: alarm, reason: "back to normal"), state: alarms[alarm.rawValue]!, now: tick()),
+                key: ci)
+            deploys[id.rawValue] = nil
+            return false
+        }
+        deploys[id.rawValue] = nil
+        return true
+    }
+
+    // MARK: State
+
+    private func context(_ id: DeployID, _ environment: String, _ service: String) -> Deploy.Context {
+        let environmentName = try! Environment(environment), serviceName = try! ServiceName(service)
+        return Deploy.Context(
+            deploy: deploys[id.rawValue] ?? Deploy.initial,
+            serviceEnvironment: places[LedgerStream.serviceEnvironment(environmentName, serviceName).name] ?? ServiceEnvironment.initial,
+            environment: environmentsWide[environment] ?? EnvironmentWide.initial,
+            builds: builds[service] ?? BuildCatalog.initial,
+            policy: policies[environment] ?? PolicyRecord.initial,
+            approvers: approvers, trustRoot: trustRoot)
+    }
+
+    /// Evolves the in-memory state with a decision and queues it, signed, for appending.
+    private mutating func apply(_ decision: Decision, key: SigningKey) throws {
+        let signer = try keyID(key)
+        let envelope = CommandEnvelope(commandID: UUID(), signer: signer)
+        let flat = try decision.appends.flatMap { append in
+            try append.events.map { (stream: append.stream.name, type: $0.type, payload: try $0.payloadJSON(), event: $0) }
+        }
+        let signature = SignatureBytes(key.signature(for: envelope.signedBytes(flat.map { ($0.stream, $0.type, $0.payload) })))
+        let actorName = people.first { $0.key.keyID == key.keyID }?.name ?? "admin"
+        var index = 0
+        for append in decision.appends where !append.events.isEmpty {
+            let stream = append.stream.name
+            var events: [NewEvent] = []
+            for event in append.events {
+                let item = flat[index]
+                index += 1
+                events.append(
+                    try NewEvent(
+                        type: item.type, payload: item.payload,
+                        metadata: envelope.metadataJSON(signature: index == flat.count ? signature : nil),
+                        actor: event.actor?.name.rawValue ?? actorName))
+                evolve(append.stream, with: event)
+            }
+            let version = versions[stream, default: 0]
+            pending.append(AppendRequest(stream: stream, expectedVersion: version == 0 ? .noStream : .exact(version), events: events))
+            versions[stream] = version + Int64(events.count)
+            pendingEvents += events.count
+        }
+    }
+
+    private mutating func evolve(_ stream: LedgerStream, with event: LedgerEvent) {
+        switch stream {
+        case .ledger: trustRoot = TrustRoot.evolve(trustRoot, event)
+        case .approvers: approvers = ApproverRegistry.evolve(approvers, event)
+        case .policy(let environment):
+            policies[environment.rawValue] = PolicyRecord.evolve(policies[environment.rawValue] ?? PolicyRecord.initial, event)
+        case .build(let service):
+            builds[service.rawValue] = BuildCatalog.evolve(builds[service.rawValue] ?? BuildCatalog.initial, event)
+        case .serviceEnvironment:
+            places[stream.name] = ServiceEnvironment.evolve(places[stream.name] ?? ServiceEnvironment.initial, event)
+        case .environment(let environment):
+            environmentsWide[environment.rawValue] = EnvironmentWide.evolve(environmentsWide[environment.rawValue] ?? EnvironmentWide.initial, event)
+        case .deploy(let id):
+            deploys[id.rawValue] = Deploy.evolve(deploys[id.rawValue] ?? Deploy.initial, event)
+        case .alarm(let name):
+            alarms[name.rawValue] = AlarmRecord.evolve(alarms[name.rawValue] ?? AlarmRecord.initial, event)
+        case .migrations(let environment):
+            migrations[environment.rawValue] = MigrationLog.evolve(migrations[environment.rawValue] ?? MigrationLog.initial, event)
+        case .tokens: break
+        }
+    }
+
+    private mutating func flush() async throws {
+        guard !pending.isEmpty else { return }
+        _ = try await store.appendAtomically(pending)
+        written += pendingEvents
+        pending = []
+        pendingEvents = 0
+    }
+
+    private mutating func tick() -> Date {
+        now = now.addingTimeInterval(Double.random(in: 5...35, using: &random))
+        return now
+    }
+
+    private func keyID(_ key: SigningKey) throws -> SignerKeyID { try SignerKeyID(key.keyID.description) }
+
+    private func actor(_ key: SigningKey) throws -> LedgerActor {
+        let name = people.first { $0.key.keyID == key.keyID }?.name ?? "admin"
+        return LedgerActor(name: try ActorName(name), keyID: try keyID(key))
+    }
+}

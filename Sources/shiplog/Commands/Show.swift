@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import ShiplogCore
+import ShiplogPostgres
+
+/// `shiplog show ID`: one deploy's whole story.
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A deploy's whole timeline: build, approvals (counted or why not), start, outcome, alarms, rollback.")
+
+    @Argument(help: "The deploy id.") var id: String
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Report: Encodable {
+        struct Build: Encodable {
+            var version: String
+            var artifact: String
+            var commit: String?
+            var taskDefinition: String?
+            var recordedBy: String
+            var recordedAt: String
+        }
+        struct Approval: Encodable {
+            var approver: String
+            var keyId: String
+            var via: String
+            var approvedAt: String
+            var expiresAt: String
+            var counted: Bool
+            var reason: String?
+        }
+        struct Step: Encodable {
+            var at: String
+            var event: String
+            var summary: String
+        }
+        var id: String
+        var service: String
+        var environment: String
+        var version: String
+        var artifact: String
+        var status: String
+        var requester: String
+        var requestedAt: String
+        var reason: String?
+        var allowUnrecorded: Bool
+        var breakGlass: Bool
+        var build: Build?
+        var gate: Gate
+        var approvals: [Approval]
+        var timeline: [Step]
+    }
+
+    struct Gate: Encodable {
+        var allowed: Bool
+        var approvals: Int
+        var required: Int
+        var reasons: [String]
+    }
+
+    func run() async throws {
+        let ledger = try await database.ledger()
+        let (context, events) = try await ledger.deploy(id)
+        let decision = try await ledger.gate(id, at: context.deploy.started?.startedAt)
+        guard let request = context.deploy.request else { throw ValidationError("unknown deploy \(id)") }
+        let build = context.builds.build(artifact: request.artifact)
+        let expiries = Dictionary(
+            context.deploy.approvals.map { ($0.approvedAt, $0.statement.expiresAt) }, uniquingKeysWith: { first, _ in first })
+        let report = Report(
+            id: request.deployID.rawValue, service: request.service.rawValue, environment: request.environment.rawValue,
+            version: request.version.rawValue, artifact: request.artifact.rawValue,
+            status: context.deploy.status.map { "\($0)" } ?? "unknown", requester: request.requestedBy.name.rawValue,
+            requestedAt: Timestamps.iso8601(request.requestedAt), reason: request.reason,
+            allowUnrecorded: request.allowUnrecorded, breakGlass: context.deploy.started?.breakGlass ?? false,
+            build: build.map {
+                Report.Build(
+                    version: $0.version.rawValue, artifact: $0.artifact.rawValue, commit: $0.commit,
+                    taskDefinition: $0.taskDefinition, recordedBy: $0.recordedBy.name.rawValue,
+                    recordedAt: Timestamps.iso8601($0.recordedAt))
+            },
+            gate: Gate(allowed: decision.allowed, approvals: decision.approvals, required: decision.required, reasons: decision.reasons),
+            approvals: decision.verdicts.map { verdict in
+                Report.Approval(
+                    approver: verdict.approver.rawValue, keyId: verdict.signerKeyID.rawValue,
+                    via: verdict.via.isPersonalKey ? "cli" : "slack", approvedAt: Timestamps.iso8601(verdict.approvedAt),
+                    expiresAt: expiries[verdict.approvedAt].map(Timestamps.iso8601) ?? "", counted: verdict.counted,
+                    reason: verdict.reason)
+            },
+            timeline: events.filter { !($0.type.hasPrefix("ActiveDeploy")) }.map {
+                Report.Step(at: Timestamps.iso8601($0.occurredAt), event: $0.type, summary: EventSummary.line($0))
+            })
+        if output.json { return try JSONOutput.print(report) }
+
+        print("deploy \(report.id): \(report.service) \(report.version) → \(report.environment)  [\(report.status)]\(report.breakGlass ? "  BREAK-GLASS" : "")\(report.allowUnrecorded ? "  UNRECORDED ARTIFACT" : "")")
+        print("artifact  \(report.artifact)")
+        if let build = report.build {
+            print("build     recorded by \(build.recordedBy) at \(build.recordedAt)\(build.commit.map { ", commit \($0)" } ?? "")")
+        } else {
+            print("build     none recorded for this artifact")
+        }
+        print("\napprovals (\(report.gate.approvals) of \(report.gate.required) counted):")
+        for approval in report.approvals {
+            print("  \(approval.counted ? "✓" : "✗") \(approval.approver) at \(approval.approvedAt) via \(approval.via)\(approval.reason.map { " — \($0)" } ?? "")")
+        }
+        if report.approvals.isEmpty { print("  none") }
+        print("\ntimeline:")
+        for step in report.timeline { print("  \(step.at)  \(step.summary)") }
+        if !report.gate.allowed && report.status == "requested" {
+            print("\ngate closed: " + report.gate.reasons.joined(separator: "; "))
+        }
+    }
+}
