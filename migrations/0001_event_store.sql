@@ -82,7 +82,10 @@ CREATE FUNCTION shiplog_append(
 ) RETURNS TABLE (request int, status text, first_position bigint, last_position bigint, stream_version bigint)
 LANGUAGE plpgsql
 -- The statements below run once per request; custom plans would be re-planned each time.
+-- A generic plan is made once per session, possibly while the table is still empty, so
+-- forbid the sequential scans such a plan would keep: every lookup here is by key.
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $$
 DECLARE
     -- Local copies are held expanded: element access is O(1). Reading or slicing the

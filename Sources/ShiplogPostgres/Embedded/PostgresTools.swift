@@ -89,12 +89,13 @@ struct RunAs {
     }
 }
 
-/// Runs a program to completion with posix_spawn and collects its output.
+/// Runs a program to completion with posix_spawn and collects its output (stdout and stderr).
 ///
 /// Foundation's `Process.waitUntilExit` can miss a child's exit on Linux when called off the
 /// main thread; spawning and `waitpid` directly cannot.
-enum ChildProcess {
-    static func run(_ argv: [String]) throws -> (status: Int32, output: String) {
+public enum ChildProcess {
+    /// - Parameter environment: the child's whole environment; nil inherits ours.
+    public static func run(_ argv: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         var pipe: [Int32] = [0, 0]
         guard Glibc.pipe(&pipe) == 0 else {
             throw EmbeddedPostgresError("could not create a pipe: \(String(cString: strerror(errno)))")
@@ -110,10 +111,14 @@ enum ChildProcess {
 
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
+        var cEnvironment = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cEnvironment.forEach { free($0) } }
         var pid = pid_t()
-        let spawned = argv[0].hasPrefix("/")
-            ? posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
-            : posix_spawnp(&pid, argv[0], &actions, nil, cArguments, environ)
+        let spawned = cEnvironment.withUnsafeMutableBufferPointer { envp in
+            argv[0].hasPrefix("/")
+                ? posix_spawn(&pid, argv[0], &actions, nil, cArguments, envp.baseAddress)
+                : posix_spawnp(&pid, argv[0], &actions, nil, cArguments, envp.baseAddress)
+        }
         close(pipe[1])
         guard spawned == 0 else {
             close(pipe[0])

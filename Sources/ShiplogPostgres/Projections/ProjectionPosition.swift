@@ -5,6 +5,11 @@ public struct ProjectionPosition: Sendable, Hashable, Codable {
     /// The last position of the log.
     public var head: Int64
 
+    public init(checkpoint: Int64, head: Int64) {
+        self.checkpoint = checkpoint
+        self.head = head
+    }
+
     /// Events appended but not yet projected.
     public var lag: Int64 { head - checkpoint }
 }
