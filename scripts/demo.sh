@@ -1,29 +1,52 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: Shiplog starts its own PostgreSQL in $SHIPLOG_HOME
-# (no DATABASE_URL), migrates it, records a small deploy story in the log, reads it back and
-# verifies the hash chain. Run it again: the ledger grows, and still verifies.
+# The main job on the embedded default: with no DATABASE_URL, Shiplog starts its own
+# PostgreSQL in $SHIPLOG_HOME (default ~/.local/share/shiplog). The first run sets up a
+# ledger (admin key, policies, three approvers); every run then records a build and takes
+# a production deploy through the gate, and shows the story: status, history, the deploy's
+# timeline, metrics, and a verified hash chain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shiplog=.build/release/shiplog
+shiplog="$PWD/.build/release/shiplog"
 unset DATABASE_URL
+home="${SHIPLOG_HOME:-$HOME/.local/share/shiplog}"
+keys="$home/demo-keys"
+mkdir -p "$keys"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+public_key() { "$shiplog" keys show --key "$keys/$1.key" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["publicKey"])'; }
 
-echo "== shiplog migrate (embedded PostgreSQL in ${SHIPLOG_HOME:-~/.local/share/shiplog})"
-$shiplog migrate
-
-deploy="d-$(date +%s)"
-echo "== appending the story of deploy $deploy"
-$shiplog events append --actor ci --stream build-web --type BuildRecorded \
-    --data '{"service":"web","version":"1.2.3","artifact":"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}'
-$shiplog events append --actor carol --stream "deploy-$deploy" --expected-version none --type DeployRequested \
-    --data '{"service":"web","environment":"prod","version":"1.2.3"}'
-$shiplog events append --actor alice --stream "deploy-$deploy" --expected-version 1 --type DeployApproved --data '{"by":"alice"}'
-echo "== a second approval that read a stale version is refused (exit 1):"
-if $shiplog events append --actor bob --stream "deploy-$deploy" --expected-version 1 --type DeployApproved --data '{"by":"bob"}'; then
-    echo "expected a version conflict" >&2; exit 1
+if [ ! -f "$keys/admin.key" ]; then
+    say "first run: a new ledger on the embedded PostgreSQL in $home"
+    for person in admin alice bob carol ci; do "$shiplog" keys generate --out "$keys/$person.key" >/dev/null; done
+    "$shiplog" init --key "$keys/admin.key"
+    "$shiplog" policy set --env staging --approvals 1 --key "$keys/admin.key"
+    "$shiplog" policy set --env prod --approvals 2 --ttl 1h --key "$keys/admin.key"
+    for person in alice bob carol; do
+        "$shiplog" approvers add "$person" --public-key "$(public_key "$person")" --env staging,prod --key "$keys/admin.key"
+    done
+    "$shiplog" approvers add ci --public-key "$(public_key ci)" --ci --key "$keys/admin.key"
 fi
 
-echo "== shiplog events read --stream deploy-$deploy"
-$shiplog events read --stream "deploy-$deploy"
-echo "== shiplog verify"
-$shiplog verify
-$shiplog db status
+version="1.4.$(date +%s)"
+artifact="sha256:$(head -c 64 /dev/urandom | sha256sum | cut -c1-64)"
+say "CI records build web $version"
+"$shiplog" build record --service web --version "$version" --artifact "$artifact" --commit "$(git rev-parse --short HEAD 2>/dev/null || echo local)" --key "$keys/ci.key"
+
+say "carol requests web $version to prod (policy: 2 approvals)"
+deploy=$("$shiplog" deploy request --service web --env prod --version "$version" --reason "weekly release" --key "$keys/carol.key")
+echo "deploy $deploy"
+"$shiplog" deploy approve "$deploy" --key "$keys/carol.key"
+"$shiplog" deploy approve "$deploy" --key "$keys/alice.key"
+say "the gate after carol (the requester) and alice approved: closed, exit 3"
+"$shiplog" deploy gate "$deploy" || echo "(exit $?)"
+"$shiplog" deploy approve "$deploy" --key "$keys/bob.key"
+say "the gate after bob approved"
+"$shiplog" deploy gate "$deploy"
+"$shiplog" deploy start "$deploy" --key "$keys/ci.key"
+"$shiplog" deploy succeed "$deploy" --key "$keys/ci.key"
+
+say "shiplog status --env prod";         "$shiplog" status --env prod
+say "shiplog history --limit 5";         "$shiplog" history --limit 5
+say "shiplog show $deploy";              "$shiplog" show "$deploy"
+say "shiplog metrics";                   "$shiplog" metrics
+say "shiplog verify";                    "$shiplog" verify
+say "shiplog db status";                 "$shiplog" db status

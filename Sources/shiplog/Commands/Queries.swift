@@ -77,7 +77,7 @@ struct History: AsyncParsableCommand {
             if row.allowUnrecorded { outcome += " UNRECORDED" }
             table.add(
                 row.id, row.service, row.environment, row.version, row.requester,
-                row.approvers.joined(separator: ",").ifEmpty("-"), outcome, Timestamps.display(row.requestedAt),
+                (row.countedApprovers ?? row.approvers).joined(separator: ",").ifEmpty("-"), outcome, Timestamps.display(row.requestedAt),
                 row.finishedAt.map(Timestamps.display) ?? "-")
         }
         print(table.rendered)
@@ -101,7 +101,8 @@ struct HistoryRow: Encodable {
         try container.encode(entry.version, forKey: .version)
         try container.encode(entry.artifact, forKey: .artifact)
         try container.encode(entry.requester, forKey: .requester)
-        try container.encode(entry.approvers, forKey: .approvers)
+        // Once started, the approvals the gate counted; before, every approval given so far.
+        try container.encode(entry.countedApprovers ?? entry.approvers, forKey: .approvers)
         try container.encode(entry.approvalCount, forKey: .approvalCount)
         try container.encode(entry.outcome.rawValue, forKey: .outcome)
         try container.encode(Timestamps.iso8601(entry.requestedAt), forKey: .requestedAt)
