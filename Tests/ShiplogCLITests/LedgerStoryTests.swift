@@ -1,0 +1,318 @@
+import Foundation
+import Testing
+
+/// The deployment ledger driven through the real `shiplog` binary, as a team would use it.
+@Suite("The ledger from the command line")
+struct LedgerStoryTests {
+    static let digest = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    static let otherDigest = "sha256:60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
+
+    /// A ledger with an admin, a prod policy of 2 approvals, approvers alice, bob, carol (prod)
+    /// and dave (staging only), and a recorded build of web 1.2.3.
+    struct Ledger {
+        let database: TestDatabase
+        let shiplog: ShiplogBinary
+        let keys: URL
+
+        func key(_ name: String) -> String { keys.appending(path: "\(name).key").path }
+
+        /// Runs a command that must succeed.
+        @discardableResult
+        func ok(_ arguments: String...) async throws -> ShiplogRun {
+            let run = try await shiplog.run(arguments)
+            #expect(run.status == 0, "shiplog \(arguments.joined(separator: " ")): \(run)")
+            return run
+        }
+
+        func events() async throws -> Int {
+            let run = try await shiplog.run(["verify", "--json"])
+            return try run.jsonObject()["events"] as? Int ?? -1
+        }
+
+        func request(version: String = "1.2.3") async throws -> String {
+            try await ok("deploy", "request", "--service", "web", "--env", "prod", "--version", version, "--key", key("carol"))
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    static func ledger() async throws -> Ledger {
+        let database = try await TestDatabase.create()
+        let shiplog = ShiplogBinary(database: database)
+        let keys = FileManager.default.temporaryDirectory.appending(path: "shiplog-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        let ledger = Ledger(database: database, shiplog: shiplog, keys: keys)
+        var publicKeys: [String: String] = [:]
+        for name in ["admin", "alice", "bob", "carol", "dave"] {
+            let run = try await ledger.ok("keys", "generate", "--out", ledger.key(name), "--json")
+            publicKeys[name] = try run.jsonObject()["publicKey"] as? String
+        }
+        try await ledger.ok("init", "--key", ledger.key("admin"))
+        try await ledger.ok("policy", "set", "--env", "prod", "--approvals", "2", "--ttl", "1h", "--key", ledger.key("admin"))
+        try await ledger.ok("policy", "set", "--env", "staging", "--approvals", "1", "--key", ledger.key("admin"))
+        for name in ["alice", "bob", "carol"] {
+            try await ledger.ok("approvers", "add", name, "--public-key", publicKeys[name]!, "--env", "prod,staging", "--key", ledger.key("admin"))
+        }
+        try await ledger.ok("approvers", "add", "dave", "--public-key", publicKeys["dave"]!, "--env", "staging", "--key", ledger.key("admin"))
+        try await ledger.ok(
+            "build", "record", "--service", "web", "--version", "1.2.3", "--artifact", digest, "--commit", "abc123", "--key", ledger.key("carol"))
+        return ledger
+    }
+
+    @Test("carol requests, alice and bob approve, the deploy runs, and every view tells the story")
+    func wholeStory() async throws {
+        let ledger = try await Self.ledger()
+        let id = try await ledger.request()
+        #expect(id.hasPrefix("d-"))
+
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("carol"))
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
+        var gate = try await ledger.shiplog.run(["deploy", "gate", id])
+        #expect(gate.status == 3)
+        #expect(gate.stdout.contains("1 of 2"))
+        #expect(gate.stdout.contains("carol requested this deploy and cannot approve it"))
+
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("bob"))
+        gate = try await ledger.shiplog.run(["deploy", "gate", id, "--json"])
+        #expect(gate.status == 0)
+        let decision = try gate.jsonObject()
+        #expect(decision["allowed"] as? Bool == true)
+        #expect(decision["approvals"] as? Int == 2)
+        #expect(decision["required"] as? Int == 2)
+        #expect(decision["reasons"] as? [String] == [])
+
+        try await ledger.ok("deploy", "start", id, "--key", ledger.key("carol"))
+        try await ledger.ok("deploy", "succeed", id, "--key", ledger.key("carol"))
+
+        let status = try await ledger.ok("status", "--env", "prod", "--json").json() as? [[String: Any]]
+        #expect(status?.first?["service"] as? String == "web")
+        #expect(status?.first?["version"] as? String == "1.2.3")
+        #expect(status?.first?["approvers"] as? [String] == ["alice", "bob"])
+
+        let history = try await ledger.ok("history", "--actor", "carol", "--json").json() as? [[String: Any]]
+        #expect(history?.count == 1)
+        let deploy = try #require(history?.first)
+        #expect(deploy["id"] as? String == id)
+        #expect(deploy["requester"] as? String == "carol")
+        #expect(deploy["approvers"] as? [String] == ["alice", "bob"])
+        #expect(deploy["outcome"] as? String == "succeeded")
+        #expect(deploy["requestedAt"] is String)
+        #expect(deploy["finishedAt"] is String)
+        let byAlice = try await ledger.ok("history", "--actor", "alice", "--json").json() as? [[String: Any]]
+        #expect(byAlice?.count == 1, "alice approved it, so her history has it")
+        let byDave = try await ledger.ok("history", "--actor", "dave", "--json").json() as? [[String: Any]]
+        #expect(byDave?.isEmpty == true)
+
+        let show = try await ledger.ok("show", id)
+        #expect(show.stdout.contains("web 1.2.3 → prod"))
+        #expect(show.stdout.contains("carol requested this deploy and cannot approve it"))
+        #expect(show.stdout.contains("started (approved by alice, bob)"))
+        #expect(show.stdout.contains("recorded success"))
+        let shown = try await ledger.ok("show", id, "--json").jsonObject()
+        #expect((shown["build"] as? [String: Any])?["commit"] as? String == "abc123")
+        #expect((shown["approvals"] as? [[String: Any]])?.filter { $0["counted"] as? Bool == true }.count == 2)
+
+        let metrics = try await ledger.ok("metrics", "--env", "prod", "--json").json() as? [[String: Any]]
+        #expect(metrics?.first?["deploys"] as? Int == 1)
+        #expect(metrics?.first?["changeFailureRate"] as? Double == 0)
+
+        let audit = try await ledger.ok("audit", "--actor", "carol", "--json").json() as? [[String: Any]]
+        #expect(audit?.contains { $0["type"] as? String == "DeployRequested" } == true)
+
+        let verify = try await ledger.shiplog.run(["verify", "--all-signatures"])
+        #expect(verify.status == 0, "\(verify)")
+    }
+
+    @Test("a second request while one is in flight is refused")
+    func oneDeployInFlight() async throws {
+        let ledger = try await Self.ledger()
+        let first = try await ledger.request()
+        let before = try await ledger.events()
+        let second = try await ledger.shiplog.run(["deploy", "request", "--service", "web", "--env", "prod", "--version", "1.2.3", "--key", ledger.key("carol")])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("already has an active deploy: \(first)"))
+        #expect(try await ledger.events() == before)
+    }
+
+    @Test("racing requests for one service and environment: exactly one wins")
+    func racingRequests() async throws {
+        let ledger = try await Self.ledger()
+        let runs = try await withThrowingTaskGroup(of: ShiplogRun.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    try await ledger.shiplog.run(["deploy", "request", "--service", "web", "--env", "prod", "--version", "1.2.3", "--key", ledger.key("carol")])
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(runs.filter { $0.status == 0 }.count == 1, "\(runs)")
+        #expect(runs.filter { $0.status != 0 }.allSatisfy { $0.stderr.contains("already has an active deploy") })
+    }
+
+    @Test("the gate refuses, with its reason: a key not allowed there, the same approver twice, a revoked key")
+    func gateRefusalsForApprovers() async throws {
+        let ledger = try await Self.ledger()
+        let id = try await ledger.request()
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("dave"))
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
+        var gate = try await ledger.shiplog.run(["deploy", "gate", id])
+        #expect(gate.status == 3)
+        #expect(gate.stdout.contains("dave may not approve prod (may approve: staging)"))
+        #expect(gate.stdout.contains("1 of 2 (alice)"))
+        #expect(gate.stdout.contains("alice already approved; a person counts once"))
+
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("bob"))
+        gate = try await ledger.shiplog.run(["deploy", "gate", id])
+        #expect(gate.status == 0)
+        try await ledger.ok("approvers", "revoke", "bob", "--reason", "left the team", "--key", ledger.key("admin"))
+        gate = try await ledger.shiplog.run(["deploy", "gate", id])
+        #expect(gate.status == 3)
+        #expect(gate.stdout.contains("bob's key was revoked"))
+        let start = try await ledger.shiplog.run(["deploy", "start", id, "--key", ledger.key("carol")])
+        #expect(start.status == 3)
+        #expect(start.stderr.contains("may not start"))
+        let revoked = try await ledger.shiplog.run(["deploy", "approve", id, "--key", ledger.key("bob")])
+        #expect(revoked.status == 1)
+        #expect(revoked.stderr.contains("revoked"))
+    }
+
+    @Test("a lock and a freeze window close the gate; break-glass passes the freeze, never the lock")
+    func locksAndFreezes() async throws {
+        let ledger = try await Self.ledger()
+        let id = try await ledger.request()
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("bob"))
+
+        try await ledger.ok("lock", "--env", "prod", "--reason", "incident 123", "--key", ledger.key("alice"))
+        var gate = try await ledger.shiplog.run(["deploy", "gate", id])
+        #expect(gate.status == 3)
+        #expect(gate.stdout.contains("incident 123"))
+        let glass = try await ledger.shiplog.run(["deploy", "start", id, "--break-glass", "--reason", "hotfix", "--key", ledger.key("admin")])
+        #expect(glass.status == 3, "break-glass never passes a lock")
+        try await ledger.ok("unlock", "--env", "prod", "--key", ledger.key("alice"))
+
+        // Frozen every minute of every day.
+        try await ledger.ok("policy", "set", "--env", "prod", "--approvals", "2", "--freeze", "* * * * *", "--key", ledger.key("admin"))
+        gate = try await ledger.shiplog.run(["deploy", "gate", id])
+        #expect(gate.status == 3)
+        #expect(gate.stdout.contains("freeze window"))
+
+        let notAdmin = try await ledger.shiplog.run(["deploy", "start", id, "--break-glass", "--reason", "hotfix", "--key", ledger.key("alice")])
+        #expect(notAdmin.status != 0)
+        #expect(notAdmin.stderr.contains("admin"))
+        try await ledger.ok("deploy", "start", id, "--break-glass", "--reason", "customer outage hotfix", "--key", ledger.key("admin"))
+        let history = try await ledger.ok("history", "--json").json() as? [[String: Any]]
+        #expect(history?.first?["breakGlass"] as? Bool == true)
+        #expect(history?.first?["breakGlassReason"] as? String == "customer outage hotfix")
+        #expect(try await ledger.ok("history").stdout.contains("BREAK-GLASS"))
+        #expect(try await ledger.ok("show", id).stdout.contains("BREAK-GLASS"))
+    }
+
+    @Test("an approval whose signature was altered in the database: the gate does not count it and verify names it")
+    func alteredApprovalSignature() async throws {
+        let ledger = try await Self.ledger()
+        let id = try await ledger.request()
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("bob"))
+        #expect(try await ledger.shiplog.run(["deploy", "gate", id]).status == 0)
+
+        // Flip one byte of alice's signature, then recompute every hash from there on, as an
+        // attacker with the database would: the chain is whole again, the signature is not.
+        let connection = try await ledger.database.connect()
+        let position = try await connection.query(
+            "SELECT position FROM events WHERE type = 'DeployApproved' AND payload->>'approver' = 'alice'")[0].decode(Int64.self, at: 0)
+        try await ledger.database.tamper(
+            """
+            UPDATE events SET payload = regexp_replace(payload::text, '"signature":"(.)(.)', '"signature":"\\1' ||
+                CASE WHEN substr(payload->>'signature', 2, 1) = 'A' THEN 'B' ELSE 'A' END)::json
+             WHERE position = \(position);
+            DO $$
+            DECLARE e record; previous bytea;
+            BEGIN
+                SELECT hash INTO previous FROM events WHERE position = \(position) - 1;
+                FOR e IN SELECT * FROM events WHERE position >= \(position) ORDER BY position LOOP
+                    previous := sha256(previous || int8send(e.position) || uuid_send(e.id) || shiplog_str(e.stream)
+                        || int8send(e.stream_version) || shiplog_str(e.type) || shiplog_str(e.payload::text)
+                        || shiplog_str(e.metadata::text) || int8send((extract(epoch FROM e.recorded_at) * 1000000)::bigint)
+                        || shiplog_str(e.actor));
+                    UPDATE events SET hash = previous, prev_hash = (SELECT hash FROM events WHERE position = e.position - 1)
+                     WHERE position = e.position;
+                END LOOP;
+                UPDATE shiplog_head SET hash = previous;
+            END
+            $$;
+            """)
+
+        let gate = try await ledger.shiplog.run(["deploy", "gate", id])
+        #expect(gate.status == 3)
+        #expect(gate.stdout.contains("signature by alice does not verify"))
+        let verify = try await ledger.shiplog.run(["verify", "--json"])
+        #expect(verify.status == 1)
+        let report = try verify.jsonObject()
+        #expect(report["ok"] as? Bool == false)
+        #expect(report["firstBadPosition"] as? Int == Int(position))
+        #expect((report["reason"] as? String)?.contains("approval signature of alice") == true)
+    }
+
+    @Test("bad input: a clear error, a non-zero exit, and nothing written")
+    func badInput() async throws {
+        let ledger = try await Self.ledger()
+        let before = try await ledger.events()
+
+        let unknownDeploy = try await ledger.shiplog.run(["deploy", "approve", "d-doesnotexist", "--key", ledger.key("alice")])
+        #expect(unknownDeploy.status == 1)
+        #expect(unknownDeploy.stderr.contains("unknown deploy d-doesnotexist"))
+        #expect(try await ledger.shiplog.run(["deploy", "gate", "d-doesnotexist"]).status == 1)
+        #expect(try await ledger.shiplog.run(["show", "d-doesnotexist"]).stderr.contains("unknown deploy"))
+
+        let unknownEnvironment = try await ledger.shiplog.run(
+            ["deploy", "request", "--service", "web", "--env", "prdo", "--version", "1.2.3", "--key", ledger.key("carol")])
+        #expect(unknownEnvironment.status == 1)
+        #expect(unknownEnvironment.stderr.contains("unknown environment"))
+
+        let malformedDigest = try await ledger.shiplog.run(
+            ["build", "record", "--service", "web", "--version", "2.0.0", "--artifact", "sha256:xyz", "--key", ledger.key("carol")])
+        #expect(malformedDigest.status == 1)
+        #expect(malformedDigest.stderr.contains("malformed artifact digest"))
+
+        let unrecorded = try await ledger.shiplog.run(
+            ["deploy", "request", "--service", "web", "--env", "prod", "--version", "9.9.9", "--artifact", Self.otherDigest, "--key", ledger.key("carol")])
+        #expect(unrecorded.status == 1)
+        #expect(unrecorded.stderr.contains("--allow-unrecorded"))
+
+        chmod(ledger.key("alice"), 0o644)
+        let loose = try await ledger.shiplog.run(["deploy", "request", "--service", "web", "--env", "prod", "--version", "1.2.3", "--key", ledger.key("alice")])
+        #expect(loose.status != 0)
+        #expect(loose.stderr.contains("readable by others"))
+        #expect(loose.stderr.contains("chmod 600"))
+
+        let notAdmin = try await ledger.shiplog.run(["policy", "set", "--env", "prod", "--approvals", "0", "--key", ledger.key("bob")])
+        #expect(notAdmin.status == 1)
+        #expect(notAdmin.stderr.contains("admin"))
+        let notAdminEnroll = try await ledger.shiplog.run(
+            ["approvers", "revoke", "alice", "--key", ledger.key("bob")])
+        #expect(notAdminEnroll.status == 1)
+
+        let stranger = try await ledger.shiplog.run(["keys", "generate", "--out", ledger.key("mallory")])
+        #expect(stranger.status == 0)
+        let unenrolled = try await ledger.shiplog.run(["deploy", "request", "--service", "web", "--env", "prod", "--version", "1.2.3", "--key", ledger.key("mallory")])
+        #expect(unenrolled.status == 1)
+        #expect(unenrolled.stderr.contains("not enrolled"))
+
+        #expect(try await ledger.events() == before, "no refused command wrote anything")
+    }
+
+    @Test("the CLI's JSON for keys generate and deploy request has the documented fields")
+    func jsonShapes() async throws {
+        let ledger = try await Self.ledger()
+        let key = try await ledger.ok("keys", "generate", "--out", ledger.key("erin"), "--json").jsonObject()
+        #expect((key["keyId"] as? String)?.count == 16)
+        #expect((key["publicKey"] as? String).flatMap { Data(base64Encoded: $0) }?.count == 32)
+        let request = try await ledger.ok(
+            "deploy", "request", "--service", "web", "--env", "prod", "--version", "1.2.3", "--json", "--key", ledger.key("carol")
+        ).jsonObject()
+        #expect((request["id"] as? String)?.hasPrefix("d-") == true)
+        let mode = try FileManager.default.attributesOfItem(atPath: ledger.key("erin"))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}
