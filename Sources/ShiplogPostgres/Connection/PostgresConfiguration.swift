@@ -18,12 +18,16 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                 code: .invalidConfiguration,
                 message: "the database URL is empty; set DATABASE_URL to postgresql://USER@HOST:PORT/DBNAME, or unset it to use the embedded database")
         }
-        if let scheme = trimmed.split(separator: ":", maxSplits: 1).first, trimmed.contains("://"),
-            scheme != "postgres", scheme != "postgresql"
+        // A URL starts with its scheme; a key=value string (whose password may hold "://") does not.
+        if let range = trimmed.range(of: "://"),
+            case let scheme = trimmed[..<range.lowerBound],
+            !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+.-".contains($0) })
         {
-            throw PostgresError(
-                code: .invalidConfiguration,
-                message: "malformed database URL: scheme '\(scheme)' is not postgresql; expected postgresql://USER@HOST:PORT/DBNAME")
+            guard scheme == "postgres" || scheme == "postgresql" else {
+                throw PostgresError(
+                    code: .invalidConfiguration,
+                    message: "malformed database URL: scheme '\(scheme)' is not postgresql; expected postgresql://USER@HOST:PORT/DBNAME")
+            }
         }
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(trimmed, &errorMessage) else {
@@ -40,6 +44,14 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         while let keyword = option.pointee.keyword {
             if let value = option.pointee.val { values[String(cString: keyword)] = String(cString: value) }
             option += 1
+        }
+        // libpq checks ports only when it connects, and then blames the server.
+        for port in values["port"]?.split(separator: ",", omittingEmptySubsequences: false) ?? [] {
+            guard let number = Int(port), (1...65_535).contains(number) else {
+                throw PostgresError(
+                    code: .invalidConfiguration,
+                    message: "malformed database URL: port '\(port)' is not a number from 1 to 65535; expected postgresql://USER@HOST:PORT/DBNAME")
+            }
         }
         let host = values["host"] ?? values["hostaddr"] ?? "localhost"
         let port = values["port"] ?? "5432"

@@ -61,11 +61,16 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs one statement with its binds and returns its rows.
     @discardableResult
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRows {
-        try await onQueue { handle in
+        if let index = query.binds.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(
+                code: .server, message: "bind $\(index + 1) contains a NUL byte, which PostgreSQL text cannot hold",
+                sqlState: "22021", file: file, line: line)
+        }
+        return try await onQueue { handle in
             let result: OpaquePointer? = withOptionalCStrings(query.binds) { values in
                 PQexecParams(handle, query.sql, Int32(query.binds.count), nil, values, nil, nil, 0)
             }
-            return PostgresRows(result: try self.check(result, file: file, line: line))
+            return PostgresRows(result: try self.check(result, binds: query.binds, file: file, line: line))
         }
     }
 
@@ -144,7 +149,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Turns a PGresult into rows or into an error carrying SQLSTATE; frees failed results.
-    private func check(_ result: OpaquePointer?, file: String, line: Int) throws -> PostgresResult {
+    private func check(_ result: OpaquePointer?, binds: [String?] = [], file: String, line: Int) throws -> PostgresResult {
         guard let result else {
             throw PostgresError(
                 code: PQstatus(handle) == CONNECTION_OK ? .server : .connectionClosed,
@@ -156,8 +161,10 @@ public final class PostgresConnection: @unchecked Sendable {
             return PostgresResult(result)
         default:
             defer { PQclear(result) }
+            // Server messages quote offending input ("invalid input syntax ...: "xoxb-..."):
+            // bound values never leave in an error.
             func field(_ code: Int32) -> String? {
-                PQresultErrorField(result, code).map { String(cString: $0) }
+                PQresultErrorField(result, code).map { Self.redact(String(cString: $0), binds: binds) }
             }
             let sqlState = field(Int32(UInt8(ascii: "C")))
             let connectionLost = PQstatus(handle) != CONNECTION_OK
@@ -171,6 +178,18 @@ public final class PostgresConnection: @unchecked Sendable {
                 hint: field(Int32(UInt8(ascii: "H"))),
                 file: file, line: line)
         }
+    }
+
+    /// Replaces each bound value found in `message` by its placeholder. Values shorter than
+    /// four characters only where quoted, so "t" or "1" do not mangle ordinary words.
+    static func redact(_ message: String, binds: [String?]) -> String {
+        var message = message
+        for (index, bind) in binds.enumerated().sorted(by: { ($0.element?.count ?? 0) > ($1.element?.count ?? 0) }) {
+            guard let bind, !bind.isEmpty else { continue }
+            let target = bind.count >= 4 ? bind : "\"\(bind)\""
+            message = message.replacingOccurrences(of: target, with: bind.count >= 4 ? "$\(index + 1)" : "\"$\(index + 1)\"")
+        }
+        return message
     }
 
     private static func lastError(_ handle: OpaquePointer) -> String {

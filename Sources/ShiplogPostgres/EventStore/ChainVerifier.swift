@@ -9,7 +9,8 @@ public struct ChainVerifier: Sendable {
     public let pool: PostgresPool
     public var batchSize: Int
 
-    /// - Parameter pool: two connections let the next batch load while this one is checked.
+    /// - Parameter pool: says where to connect; the verifier opens two connections of its own
+    ///   that share one snapshot, so the next batch loads while this one is checked.
     public init(pool: PostgresPool, batchSize: Int = 10_000) {
         self.pool = pool
         self.batchSize = batchSize
@@ -18,17 +19,34 @@ public struct ChainVerifier: Sendable {
     /// Walks the whole log. With `signatures`, also checks approval and command signatures
     /// against the keys enrolled at the time (`SignatureAudit`), on every core.
     public func verify(signatures: SignatureAudit.Scope? = nil) async throws -> ChainVerification {
+        // Two connections reading one snapshot: appends committed while we walk are not seen,
+        // so a live ledger is judged as it stood, head row included.
+        let configuration = pool.configuration
+        let primary = try await PostgresConnection.connect(configuration)
+        let secondary = try await PostgresConnection.connect(configuration)
+        try await primary.execute(unsafeSQL: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        let snapshot = try await primary.query("SELECT pg_export_snapshot()")[0].decode(String.self, at: 0)
+        guard snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            throw PostgresError(code: .server, message: "unexpected snapshot id from the server")
+        }
+        try await secondary.execute(
+            unsafeSQL: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '\(snapshot)'")
+        // Read-only transactions: closing the connections when we return ends them.
+
         var chain = ChainState()
         var audit = signatures.map(SignatureAudit.init(scope:))
         let batchSize = self.batchSize
-        let pool = self.pool
-        @Sendable func fetch(_ from: Int64) async throws -> [RecordedEvent] {
-            try await pool.withConnection { try await EventStore.read(fromPosition: from, limit: batchSize, on: $0) }
+        @Sendable func fetch(_ from: Int64, on connection: PostgresConnection) async throws -> [RecordedEvent] {
+            try await EventStore.read(fromPosition: from, limit: batchSize, on: connection)
         }
-        var next: Task<[RecordedEvent], any Error>? = Task { try await fetch(1) }
+        var connections = (primary, secondary)
+        var next: Task<[RecordedEvent], any Error>? = Task { try await fetch(1, on: primary) }
         while let pending = next {
             let events = try await pending.value
-            next = events.count == batchSize ? Task { [last = events[events.count - 1].position] in try await fetch(last + 1) } : nil
+            swap(&connections.0, &connections.1)
+            let connection = connections.0
+            next = events.count == batchSize
+                ? Task { [last = events[events.count - 1].position] in try await fetch(last + 1, on: connection) } : nil
             var jobs: [SignatureAudit.Job] = []
             var failure: ChainFailure?
             for event in events {
@@ -48,12 +66,12 @@ public struct ChainVerifier: Sendable {
                 failure = failure.map { $0.position < signatureFailure.position ? $0 : signatureFailure } ?? signatureFailure
             }
             if let failure {
-                next?.cancel()
+                _ = try? await next?.value
                 return chain.verdict(failure)
             }
         }
         if let failure = audit?.finish() { return chain.verdict(failure) }
-        let head = try await pool.withConnection { try await EventStore.head(on: $0) }
+        let head = try await EventStore.head(on: primary)
         return chain.verdict(chain.finish(head: head))
     }
 

@@ -45,35 +45,42 @@ public struct LedgerStore: Sendable {
     @discardableResult
     public func commit(_ decision: Decision, loaded: LoadedStreams, signedWith key: SigningKey, actor: String) async throws -> [AppendResult] {
         guard !decision.isEmpty else { return [] }
-        let envelope = CommandEnvelope(commandID: UUID(), signer: try SignerKeyID(key.keyID.description))
-        let flat = try decision.appends.flatMap { append in
-            try append.events.map { (stream: append.stream.name, type: $0.type, payload: try $0.payloadJSON()) }
-        }
-        let signature = SignatureBytes(key.signature(for: envelope.signedBytes(flat)))
-        var requests: [AppendRequest] = []
-        var index = 0
-        for append in decision.appends where !append.events.isEmpty {
-            var newEvents: [NewEvent] = []
-            for _ in append.events {
-                let event = flat[index]
-                index += 1
-                newEvents.append(
-                    try NewEvent(
-                        type: event.type, payload: event.payload,
-                        metadata: envelope.metadataJSON(signature: index == flat.count ? signature : nil), actor: actor))
-            }
-            let version = loaded.version(append.stream)
-            requests.append(
-                AppendRequest(
-                    stream: append.stream.name, expectedVersion: version == 0 ? .noStream : .exact(version),
-                    events: newEvents))
-        }
+        let requests = try Self.signedRequests(for: decision, signedWith: key, actor: { _ in actor }, version: loaded.version)
         do {
             return try await events.appendAtomically(requests)
         } catch let error as AppendError where error.code == .wrongExpectedVersion {
             throw LedgerError(
                 .conflict,
                 "someone else changed \(error.stream) at the same moment (it is now at version \(error.actualVersion ?? 0)); nothing was written: run the command again")
+        }
+    }
+
+    /// The append requests of one signed command: every event carries the command's envelope
+    /// in its metadata, the last one the signature over all of them (`CommandEnvelope`), and
+    /// each stream expects the version `version` gives it (0: must not exist).
+    public static func signedRequests(
+        for decision: Decision, signedWith key: SigningKey, actor: (LedgerEvent) -> String,
+        version: (LedgerStream) -> Int64
+    ) throws -> [AppendRequest] {
+        let envelope = CommandEnvelope(commandID: UUID(), signer: try SignerKeyID(key.keyID.description))
+        let appends = decision.appends.filter { !$0.events.isEmpty }
+        let payloads = try appends.map { try $0.events.map { try $0.payloadJSON() } }
+        var signed: [(stream: String, type: String, payload: String)] = []
+        for (append, texts) in zip(appends, payloads) {
+            for (event, payload) in zip(append.events, texts) { signed.append((append.stream.name, event.type, payload)) }
+        }
+        let signature = SignatureBytes(key.signature(for: envelope.signedBytes(signed)))
+        var remaining = signed.count
+        return try zip(appends, payloads).map { append, texts in
+            let events = try zip(append.events, texts).map { event, payload in
+                remaining -= 1
+                return try NewEvent(
+                    type: event.type, payload: payload,
+                    metadata: envelope.metadataJSON(signature: remaining == 0 ? signature : nil), actor: actor(event))
+            }
+            let current = version(append.stream)
+            return AppendRequest(
+                stream: append.stream.name, expectedVersion: current == 0 ? .noStream : .exact(current), events: events)
         }
     }
 }

@@ -24,19 +24,23 @@ extension Int64: PostgresDecodable {
     public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> Int64 {
         guard let text else { throw .unexpectedNull }
         guard !text.isEmpty else { throw PostgresDecodingFailure("is not an integer") }
+        // Accumulate downwards: Int64.min has no positive counterpart.
+        let negative = text[0] == UInt8(ascii: "-")
+        let digits = negative ? UnsafeBufferPointer(rebasing: text[1...]) : text
+        guard !digits.isEmpty else { throw PostgresDecodingFailure("is not an integer") }
         var value: Int64 = 0
-        var negative = false
-        for (index, digit) in text.enumerated() {
-            if index == 0, digit == UInt8(ascii: "-") {
-                negative = true
-                continue
-            }
+        for digit in digits {
             guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else {
                 throw PostgresDecodingFailure("is not an integer")
             }
-            value = value &* 10 &+ Int64(digit - UInt8(ascii: "0"))
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) = shifted.subtractingReportingOverflow(Int64(digit - UInt8(ascii: "0")))
+            guard !overflowA, !overflowB else { throw PostgresDecodingFailure("does not fit Int64") }
+            value = next
         }
-        return negative ? -value : value
+        if negative { return value }
+        guard value != .min else { throw PostgresDecodingFailure("does not fit Int64") }
+        return -value
     }
 }
 

@@ -222,34 +222,19 @@ struct LedgerSeeder {
             approvers: approvers, trustRoot: trustRoot)
     }
 
-    /// Evolves the in-memory state with a decision and queues it, signed, for appending.
+    /// Queues a decision, signed, for appending, and evolves the in-memory state with it.
     private mutating func apply(_ decision: Decision, key: SigningKey) throws {
-        let signer = try keyID(key)
-        let envelope = CommandEnvelope(commandID: UUID(), signer: signer)
-        let flat = try decision.appends.flatMap { append in
-            try append.events.map { (stream: append.stream.name, type: $0.type, payload: try $0.payloadJSON(), event: $0) }
+        let signerName = people.first { $0.key.keyID == key.keyID }?.name ?? "admin"
+        let current = versions
+        let requests = try LedgerStore.signedRequests(
+            for: decision, signedWith: key, actor: { $0.actor?.name.rawValue ?? signerName },
+            version: { current[$0.name, default: 0] })
+        for append in decision.appends {
+            for event in append.events { evolve(append.stream, with: event) }
+            versions[append.stream.name, default: 0] += Int64(append.events.count)
         }
-        let signature = SignatureBytes(key.signature(for: envelope.signedBytes(flat.map { ($0.stream, $0.type, $0.payload) })))
-        let actorName = people.first { $0.key.keyID == key.keyID }?.name ?? "admin"
-        var index = 0
-        for append in decision.appends where !append.events.isEmpty {
-            let stream = append.stream.name
-            var events: [NewEvent] = []
-            for event in append.events {
-                let item = flat[index]
-                index += 1
-                events.append(
-                    try NewEvent(
-                        type: item.type, payload: item.payload,
-                        metadata: envelope.metadataJSON(signature: index == flat.count ? signature : nil),
-                        actor: event.actor?.name.rawValue ?? actorName))
-                evolve(append.stream, with: event)
-            }
-            let version = versions[stream, default: 0]
-            pending.append(AppendRequest(stream: stream, expectedVersion: version == 0 ? .noStream : .exact(version), events: events))
-            versions[stream] = version + Int64(events.count)
-            pendingEvents += events.count
-        }
+        pending += requests
+        pendingEvents += requests.reduce(0) { $0 + $1.events.count }
     }
 
     private mutating func evolve(_ stream: LedgerStream, with event: LedgerEvent) {

@@ -37,6 +37,10 @@ extension Events {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
+            if LedgerEvent.allTypes.contains(type) {
+                throw ValidationError(
+                    "\(type) is one of the ledger's own events: record it with the shiplog command that checks and signs it (see shiplog --help), not with events append")
+            }
             if let id, UUID(uuidString: id) == nil {
                 throw ValidationError("--id must be a UUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301; got '\(id)'")
             }
