@@ -83,9 +83,9 @@ CREATE FUNCTION shiplog_append(
 LANGUAGE plpgsql
 -- The statements below run once per request; custom plans would be re-planned each time.
 -- A generic plan is made once per session, possibly while the table is still empty, so
--- forbid the sequential scans such a plan would keep: every lookup here is by key.
+-- every lookup below is a scalar equality on a unique key, which keeps its index even then
+-- (`id = ANY($1)` would not: it plans a sequential scan on an empty table, and keeps it).
 SET plan_cache_mode = force_generic_plan
-SET enable_seqscan = off
 AS $$
 DECLARE
     -- Local copies are held expanded: element access is O(1). Reading or slicing the
@@ -108,6 +108,9 @@ DECLARE
     v_first     bigint;
     v_last      bigint;
     v_version   bigint;
+    v_seen_position bigint;
+    v_seen_version  bigint;
+    v_same      boolean;
     r_ids       uuid[];
     r_types     text[];
     r_payloads  text[];
@@ -143,14 +146,21 @@ BEGIN
             r_actors := r_actors || a_actors[i];
         END LOOP;
 
-        -- Idempotency: the common case (no id seen before) costs one index probe per id.
-        SELECT count(*) INTO v_found FROM events e WHERE e.id = ANY (r_ids);
+        -- Idempotency: one index probe per id; a retry is recognised by id, stream, type and payload.
+        v_found := 0; v_matching := 0; v_first := NULL; v_last := NULL; v_version := NULL;
+        FOR j IN 1 .. v_count LOOP
+            SELECT e.position, e.stream_version, (e.stream = p_streams[r] AND e.type = r_types[j]
+                                                  AND e.payload::text = r_payloads[j])
+              INTO v_seen_position, v_seen_version, v_same
+              FROM events e WHERE e.id = r_ids[j];
+            IF FOUND THEN
+                v_found := v_found + 1;
+                IF v_same THEN v_matching := v_matching + 1; END IF;
+                v_first := least(v_first, v_seen_position); v_last := greatest(v_last, v_seen_position);
+                v_version := greatest(v_version, v_seen_version);
+            END IF;
+        END LOOP;
         IF v_found > 0 THEN
-            SELECT count(*) FILTER (WHERE e.stream = p_streams[r] AND e.type = k.type AND e.payload::text = k.payload),
-                   min(e.position), max(e.position), max(e.stream_version)
-              INTO v_matching, v_first, v_last, v_version
-              FROM unnest(r_ids, r_types, r_payloads) AS k(id, type, payload)
-              JOIN events e ON e.id = k.id;
             IF v_found = v_count AND v_matching = v_count THEN
                 status := 'duplicate';
                 first_position := v_first; last_position := v_last; stream_version := v_version;
