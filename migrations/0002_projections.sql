@@ -8,11 +8,19 @@
 --   * the range ends at the committed head (`shiplog_head`), and positions commit in order
 --     (see 0001), so every position up to it is visible and none can appear later below it.
 --
--- The work is set-based: each statement reads the events of a few types in the range through
--- `events_type_position`, parses each payload once (json_to_record) and, where several events
--- of one key fall into the range, takes them in position order (DISTINCT ON, FILTER, ORDER BY).
+-- The work is set-based, a few statements per range: one pass over the range for builds and
+-- deploys (most of the log), which parses each payload once (json_to_record) and folds each
+-- deploy's events in position order; and for locks, alarms and targets (rare) the newest
+-- event per key, found through `events_type_position`. A rebuild drops the history indexes
+-- and builds them once at the end (`shiplog_projection_rebuild`).
 --
 -- Times are the payloads' own (`requestedAt`, `succeededAt`, ...): the command's `now`.
+--
+-- What runs where is read from deploy_history, not kept twice: the running release of a
+-- service in an environment is its newest succeeded deploy not rolled back, the last known
+-- good the one before (as ShiplogCore's ServiceEnvironment.State.releases), and the deploy in
+-- flight the one requested, started or rolling back. The ActiveDeployOpened/Closed events
+-- that enforce one active deploy say the same thing again and are not read.
 
 CREATE TABLE projection_checkpoints (
     name     text   PRIMARY KEY,
@@ -31,8 +39,6 @@ CREATE TABLE deploy_history (
     task_definition       text,
     reason                text,
     allow_unrecorded      boolean     NOT NULL,
-    -- When the deployed version's build was recorded (lead time); NULL for unrecorded builds.
-    build_recorded_at     timestamptz,
     requester             text        NOT NULL,
     requested_at          timestamptz NOT NULL,
     -- Everyone whose approval was recorded, once each, in order; whether it counts is the gate's call.
@@ -65,38 +71,46 @@ CREATE TABLE deploy_history (
     rollback_finished_by  text,
     last_position         bigint      NOT NULL
 );
+-- History, newest first: all deploys, or one service in one environment; a filter on the
+-- environment or the service alone walks the first index (a quarter, a fiftieth of the rows).
 CREATE INDEX deploy_history_requested ON deploy_history (requested_at DESC, id DESC);
 CREATE INDEX deploy_history_env_service ON deploy_history (environment, service, requested_at DESC, id DESC);
-CREATE INDEX deploy_history_env ON deploy_history (environment, requested_at DESC, id DESC);
-CREATE INDEX deploy_history_service ON deploy_history (service, requested_at DESC, id DESC);
-CREATE INDEX deploy_history_requester ON deploy_history (requester, requested_at DESC);
-CREATE INDEX deploy_history_outcome ON deploy_history (outcome, requested_at DESC, id DESC);
--- DORA: successes (frequency, lead time, restores) and finishes (failure rate) per environment.
-CREATE INDEX deploy_history_succeeded ON deploy_history (environment, succeeded_at)
-    INCLUDE (service, build_recorded_at) WHERE succeeded_at IS NOT NULL;
-CREATE INDEX deploy_history_restores ON deploy_history (environment, service, succeeded_at)
+-- Most deploys succeed: that outcome is found walking the first index, the others here.
+CREATE INDEX deploy_history_outcome ON deploy_history (outcome, requested_at DESC, id DESC)
+    WHERE outcome <> 'succeeded';
+-- A person's deploys: as requester, as starter, and through deploy_participants.
+CREATE INDEX deploy_history_requester ON deploy_history (requester, requested_at DESC, id DESC);
+CREATE INDEX deploy_history_starter ON deploy_history (started_by, requested_at DESC, id DESC);
+-- Releases (status: the newest successes not rolled back) and restores (metrics: the next
+-- success after an incident).
+CREATE INDEX deploy_history_successes ON deploy_history (environment, service, succeeded_at)
     WHERE succeeded_at IS NOT NULL;
+-- The deploy holding each service's active slot (few rows at any time).
+CREATE INDEX deploy_history_in_flight ON deploy_history (environment, service)
+    WHERE outcome IN ('requested', 'started', 'rolling_back');
+-- Metrics: failures and rollbacks, which are rare.
+CREATE INDEX deploy_history_failures ON deploy_history (environment, failed_at)
+    WHERE failed_at IS NOT NULL;
 CREATE INDEX deploy_history_rolled_back ON deploy_history (environment, service, rollback_finished_at)
     WHERE outcome = 'rolled_back';
-CREATE INDEX deploy_history_finished ON deploy_history (environment, finished_at)
-    WHERE succeeded_at IS NOT NULL OR failed_at IS NOT NULL;
-CREATE INDEX deploy_history_incidents ON deploy_history (environment, failed_at)
-    WHERE failed_at IS NOT NULL;
 CREATE INDEX deploy_history_alarm_rollbacks ON deploy_history (environment, rollback_started_at)
     WHERE rollback_alarm IS NOT NULL;
 
--- Everyone involved in a deploy, by role: requester, approver, starter, rejecter, canceller,
--- finisher (recorded success or failure), rollback (started or finished a rollback).
--- `requested_at` is copied so "deploys involving alice, newest first" is one index range.
+-- Who else took part in a deploy than its requester and starter (columns of deploy_history):
+-- approver, rejecter, canceller, rollback (started or recorded a rollback). `requested_at` is
+-- copied so "deploys involving alice, newest first" is one index range.
 CREATE TABLE deploy_participants (
     actor        text        NOT NULL,
     requested_at timestamptz NOT NULL,
     deploy_id    text        NOT NULL,
-    role         text        NOT NULL,
-    PRIMARY KEY (actor, requested_at, deploy_id, role)
+    role         text        NOT NULL
 );
+-- Not unique, so a rebuild can drop it and index once at the end; the projector adds a row
+-- only when it is not there yet.
+CREATE INDEX deploy_participants_actor ON deploy_participants (actor, requested_at DESC, deploy_id DESC, role);
 
--- Recorded builds (stream `build-<service>`): a version names one artifact.
+-- Recorded builds (stream `build-<service>`): a version names one artifact. Lead time starts
+-- at recorded_at.
 CREATE TABLE builds (
     service     text        NOT NULL,
     version     text        NOT NULL,
@@ -108,47 +122,14 @@ CREATE TABLE builds (
     PRIMARY KEY (service, version)
 );
 
--- Releases that ran per environment and service, in position order. A rollback marks the
--- rolled-back deploy's release; what runs is the newest unmarked release, the last known good
--- the one before it (ShiplogCore's ServiceEnvironment.State.releases).
-CREATE TABLE service_releases (
-    environment          text        NOT NULL,
-    service              text        NOT NULL,
-    position             bigint      NOT NULL,
-    deploy_id            text,
-    version              text        NOT NULL,
-    artifact             text        NOT NULL,
-    deployed_by          text,
-    deployed_at          timestamptz NOT NULL,
-    rolled_back_position bigint,
-    PRIMARY KEY (environment, service, position)
-);
-
--- The state of each service in each environment (streams `env-<env>-<service>`).
+-- The services of each environment: every pair a deploy was requested for, or that was
+-- locked or given a target (streams `env-<env>-<service>`).
 CREATE TABLE environment_services (
-    environment            text   NOT NULL,
-    service                text   NOT NULL,
-    running_deploy_id      text,
-    running_version        text,
-    running_artifact       text,
-    running_deployed_by    text,
-    running_deployed_at    timestamptz,
-    previous_deploy_id     text,
-    previous_version       text,
-    previous_artifact      text,
-    previous_deployed_by   text,
-    previous_deployed_at   timestamptz,
-    -- The deploy or rollback holding the active slot.
-    in_flight_deploy_id    text,
-    in_flight_purpose      text,
-    in_flight_version      text,
-    in_flight_artifact     text,
-    in_flight_by           text,
-    in_flight_since        timestamptz,
-    target_cluster         text,
-    target_ecs_service     text,
-    target_region          text,
-    last_position          bigint NOT NULL,
+    environment        text NOT NULL,
+    service            text NOT NULL,
+    target_cluster     text,
+    target_ecs_service text,
+    target_region      text,
     PRIMARY KEY (environment, service)
 );
 
@@ -190,7 +171,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         WHEN 'LedgerInitialized' THEN format('initialized the ledger with admin %s', p ->> 'admin')
         WHEN 'AdminAdded' THEN format('added admin %s', p ->> 'admin')
         WHEN 'ApproverEnrolled' THEN format('enrolled %s (%s) for %s', p ->> 'name', p ->> 'kind',
-            coalesce(nullif((SELECT string_agg(x, ',') FROM json_array_elements_text(p -> 'environments') AS x), ''), 'no environment'))
+            coalesce(nullif(translate((p -> 'environments')::text, '[]" ', ''), ''), 'no environment'))
         WHEN 'ApproverRevoked' THEN format('revoked %s (key %s)', p ->> 'name', p ->> 'keyID')
         WHEN 'PolicySet' THEN format('set the %s policy: %s approval(s)', p ->> 'environment', p -> 'policy' ->> 'approvalsRequired')
         WHEN 'TargetSet' THEN format('set %s on %s to run in %s/%s', p ->> 'service', p ->> 'environment',
@@ -246,20 +227,11 @@ SELECT e.position,
        shiplog_event_summary(e.type, e.payload) AS summary
   FROM events e;
 
--- The deploy status word after an event of the deploy's stream.
-CREATE FUNCTION shiplog_deploy_outcome(p_type text) RETURNS text
+-- The deploy status word after the lifecycle event with code p_code (see shiplog_project).
+CREATE FUNCTION shiplog_deploy_outcome(p_code int) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE p_type
-        WHEN 'DeployRequested' THEN 'requested'
-        WHEN 'DeployStarted' THEN 'started'
-        WHEN 'DeploySucceeded' THEN 'succeeded'
-        WHEN 'DeployFailed' THEN 'failed'
-        WHEN 'DeployRejected' THEN 'rejected'
-        WHEN 'DeployCancelled' THEN 'cancelled'
-        WHEN 'RollbackStarted' THEN 'rolling_back'
-        WHEN 'RollbackSucceeded' THEN 'rolled_back'
-        WHEN 'RollbackFailed' THEN 'rollback_failed'
-    END
+    SELECT (ARRAY['requested', NULL, 'started', 'rejected', 'cancelled', 'failed', 'succeeded',
+                  'rolling_back', 'rollback_failed', 'rolled_back'])[p_code]
 $$;
 
 -- `a` followed by the elements of `b` it does not hold yet, in order, each once.
@@ -281,199 +253,202 @@ $$;
 -- Applies the events at positions p_from .. p_to (inclusive) to the projection tables.
 -- Runs inside the caller's transaction; `shiplog_project_batch` is the entry point.
 CREATE FUNCTION shiplog_project(p_from bigint, p_to bigint) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    r      record;
-    v_last text;
+LANGUAGE plpgsql
+-- A rebuild's statements are few and large: compiling them costs more than it saves.
+SET jit = off
+SET work_mem = '64MB'
+AS $$
 BEGIN
-    -- Builds first: a deploy requested in the same range finds its build.
-    INSERT INTO builds (service, version, artifact, source_commit, recorded_by, recorded_at, position)
-    SELECT p.service, p.version, p.artifact, p."commit", p."recordedBy" ->> 'name', p."recordedAt", e.position
-      FROM events e
-     CROSS JOIN LATERAL json_to_record(e.payload) AS p(
-               service text, version text, artifact text, "commit" text, "recordedBy" json, "recordedAt" timestamptz)
-     WHERE e.type = 'BuildRecorded' AND e.position BETWEEN p_from AND p_to
-     ORDER BY e.position
-    ON CONFLICT (service, version) DO NOTHING;
-
-    -- Deploys: every event of a deploy stream in the range, folded per deploy. Each lifecycle
-    -- event happens at most once per deploy, so FILTER picks its fields; the outcome is the
-    -- one of the newest lifecycle event; approvals accumulate.
-    WITH ev AS MATERIALIZED (
-        SELECT e.position, e.type, p.*,
-               CASE WHEN e.type = 'DeployStarted' THEN ARRAY(SELECT json_array_elements_text(p."approvedBy")) END AS counted
+    -- Builds and deploys, from one pass over the range: their events are most of the log.
+    -- Each payload is parsed once, into the few fields the tables need (names out of the
+    -- {"name","keyID"} actors).
+    WITH ev AS (
+        SELECT e.position,
+               -- Deploy events by lifecycle order: each one's code is higher than that of any
+               -- event that can precede it in its deploy.
+               CASE e.type WHEN 'BuildRecorded' THEN 0
+                    WHEN 'DeployRequested' THEN 1 WHEN 'DeployApproved' THEN 2 WHEN 'DeployStarted' THEN 3
+                    WHEN 'DeployRejected' THEN 4 WHEN 'DeployCancelled' THEN 5 WHEN 'DeployFailed' THEN 6
+                    WHEN 'DeploySucceeded' THEN 7 WHEN 'RollbackStarted' THEN 8 WHEN 'RollbackFailed' THEN 9
+                    WHEN 'RollbackSucceeded' THEN 10 END AS t,
+               p."deployID" AS deploy_id, p.environment, p.service, p.version, p.artifact, p."commit",
+               p."taskDefinition" AS task_definition, p.reason, p."allowUnrecorded" AS allow_unrecorded,
+               p."requestedBy" ->> 'name' AS requested_by, p."requestedAt" AS requested_at,
+               p.approver, p."approvedBy" AS approved_by,
+               p."breakGlass" AS break_glass, p."breakGlassReason" AS break_glass_reason,
+               p."startedBy" ->> 'name' AS started_by, p."startedAt" AS started_at,
+               p."recordedBy" ->> 'name' AS recorded_by, p."recordedAt" AS recorded_at,
+               p."succeededAt" AS succeeded_at, p."failedAt" AS failed_at,
+               coalesce(p."rejectedBy", p."cancelledBy") ->> 'name' AS closed_by,
+               coalesce(p."rejectedAt", p."cancelledAt") AS closed_at,
+               p.alarm, p.automatic, p."toVersion" AS to_version, p."toArtifact" AS to_artifact
           FROM events e
          CROSS JOIN LATERAL json_to_record(e.payload) AS p(
                    "deployID" text, environment text, service text, version text, artifact text,
                    "commit" text, "taskDefinition" text, reason text, "allowUnrecorded" boolean,
-                   "requestedBy" json, "requestedAt" timestamptz,
-                   approver text,
+                   "requestedBy" json, "requestedAt" timestamptz, approver text,
                    "approvedBy" json, "breakGlass" boolean, "breakGlassReason" text,
-                   "startedBy" json, "startedAt" timestamptz,
-                   "recordedBy" json, "succeededAt" timestamptz, "failedAt" timestamptz,
+                   "startedBy" json, "startedAt" timestamptz, "recordedBy" json, "recordedAt" timestamptz,
+                   "succeededAt" timestamptz, "failedAt" timestamptz,
                    "rejectedBy" json, "rejectedAt" timestamptz, "cancelledBy" json, "cancelledAt" timestamptz,
                    alarm text, automatic boolean, "toVersion" text, "toArtifact" text)
-         WHERE e.type IN ('DeployRequested', 'DeployApproved', 'DeployRejected', 'DeployCancelled',
-                          'DeployStarted', 'DeploySucceeded', 'DeployFailed',
+         WHERE e.type IN ('BuildRecorded', 'DeployRequested', 'DeployApproved', 'DeployRejected',
+                          'DeployCancelled', 'DeployStarted', 'DeploySucceeded', 'DeployFailed',
                           'RollbackStarted', 'RollbackSucceeded', 'RollbackFailed')
            AND e.position BETWEEN p_from AND p_to
+         -- Grouping by sorting keeps each deploy's events in position order.
+         ORDER BY p."deployID", e.position
     ),
+    -- One row per deploy with its events in the range folded in, plus one row (id NULL)
+    -- holding the range's builds as arrays. A lifecycle event happens at most once per deploy,
+    -- so FILTER picks its fields (fields only one event type carries need none); the outcome
+    -- is that of the newest lifecycle event. Approvals accumulate in the order they were given.
     folded AS MATERIALIZED (
-        SELECT "deployID" AS id,
+        SELECT deploy_id AS id,
                max(position) AS last_position,
-               bool_or(type = 'DeployRequested') AS requested_here,
-               shiplog_deploy_outcome((array_agg(type ORDER BY position DESC) FILTER (WHERE type <> 'DeployApproved'))[1]) AS outcome,
-               max(environment) FILTER (WHERE type = 'DeployRequested') AS environment,
-               max(service) FILTER (WHERE type = 'DeployRequested') AS service,
-               max(version) FILTER (WHERE type = 'DeployRequested') AS version,
-               max(artifact) FILTER (WHERE type = 'DeployRequested') AS artifact,
-               max("commit") FILTER (WHERE type = 'DeployRequested') AS source_commit,
-               max("taskDefinition") FILTER (WHERE type = 'DeployRequested') AS task_definition,
-               max(reason) FILTER (WHERE type = 'DeployRequested') AS reason,
-               bool_or("allowUnrecorded") FILTER (WHERE type = 'DeployRequested') AS allow_unrecorded,
-               max("requestedBy" ->> 'name') FILTER (WHERE type = 'DeployRequested') AS requester,
-               max("requestedAt") FILTER (WHERE type = 'DeployRequested') AS requested_at,
-               array_agg(approver ORDER BY position) FILTER (WHERE type = 'DeployApproved') AS approvers,
-               count(*) FILTER (WHERE type = 'DeployApproved') AS approval_count,
-               max("startedAt") FILTER (WHERE type = 'DeployStarted') AS started_at,
-               max("startedBy" ->> 'name') FILTER (WHERE type = 'DeployStarted') AS started_by,
-               max(counted) FILTER (WHERE type = 'DeployStarted') AS counted_approvers,
-               bool_or("breakGlass") FILTER (WHERE type = 'DeployStarted') AS break_glass,
-               max("breakGlassReason") FILTER (WHERE type = 'DeployStarted') AS break_glass_reason,
-               max(coalesce("succeededAt", "failedAt", "rejectedAt", "cancelledAt"))
-                   FILTER (WHERE type IN ('DeploySucceeded', 'DeployFailed', 'DeployRejected', 'DeployCancelled')) AS finished_at,
-               max(coalesce("recordedBy", "rejectedBy", "cancelledBy") ->> 'name')
-                   FILTER (WHERE type IN ('DeploySucceeded', 'DeployFailed', 'DeployRejected', 'DeployCancelled')) AS finished_by,
-               max("succeededAt") FILTER (WHERE type = 'DeploySucceeded') AS succeeded_at,
-               max("failedAt") FILTER (WHERE type = 'DeployFailed') AS failed_at,
-               max(reason) FILTER (WHERE type IN ('DeployFailed', 'DeployRejected', 'DeployCancelled')) AS outcome_reason,
-               max("startedAt") FILTER (WHERE type = 'RollbackStarted') AS rollback_started_at,
-               max("startedBy" ->> 'name') FILTER (WHERE type = 'RollbackStarted') AS rollback_started_by,
-               max(alarm) FILTER (WHERE type = 'RollbackStarted') AS rollback_alarm,
-               bool_or(automatic) FILTER (WHERE type = 'RollbackStarted') AS rollback_automatic,
-               max("toVersion") FILTER (WHERE type = 'RollbackStarted') AS rollback_to_version,
-               max("toArtifact") FILTER (WHERE type = 'RollbackStarted') AS rollback_to_artifact,
-               max(reason) FILTER (WHERE type IN ('RollbackStarted', 'RollbackFailed')) AS rollback_reason,
-               max(coalesce("succeededAt", "failedAt")) FILTER (WHERE type IN ('RollbackSucceeded', 'RollbackFailed')) AS rollback_finished_at,
-               max("recordedBy" ->> 'name') FILTER (WHERE type IN ('RollbackSucceeded', 'RollbackFailed')) AS rollback_finished_by
+               bool_or(t = 1) AS requested_here,
+               shiplog_deploy_outcome(max(t) FILTER (WHERE t > 0 AND t <> 2)) AS outcome,
+               max(environment) FILTER (WHERE t = 1) AS environment,
+               max(service) FILTER (WHERE t = 1) AS service,
+               max(version) FILTER (WHERE t = 1) AS version,
+               max(artifact) FILTER (WHERE t = 1) AS artifact,
+               max("commit") FILTER (WHERE t = 1) AS source_commit,
+               max(task_definition) AS task_definition,
+               max(reason) FILTER (WHERE t = 1) AS reason,
+               bool_or(allow_unrecorded) AS allow_unrecorded,
+               max(requested_by) AS requester,
+               max(requested_at) AS requested_at,
+               array_agg(approver) FILTER (WHERE t = 2) AS approvers,
+               count(*) FILTER (WHERE t = 2) AS approval_count,
+               max(started_at) FILTER (WHERE t = 3) AS started_at,
+               max(started_by) FILTER (WHERE t = 3) AS started_by,
+               -- Still JSON text: converted once per deploy, below.
+               max(approved_by::text) AS counted_json,
+               bool_or(break_glass) AS break_glass,
+               max(break_glass_reason) AS break_glass_reason,
+               max(coalesce(succeeded_at, failed_at, closed_at)) FILTER (WHERE t BETWEEN 4 AND 7) AS finished_at,
+               max(coalesce(recorded_by, closed_by)) FILTER (WHERE t BETWEEN 4 AND 7) AS finished_by,
+               max(succeeded_at) FILTER (WHERE t = 7) AS succeeded_at,
+               max(failed_at) FILTER (WHERE t = 6) AS failed_at,
+               max(reason) FILTER (WHERE t BETWEEN 4 AND 6) AS outcome_reason,
+               max(closed_by) AS closed_by,
+               max(CASE t WHEN 4 THEN 'rejecter' WHEN 5 THEN 'canceller' END) AS closed_role,
+               max(started_at) FILTER (WHERE t = 8) AS rollback_started_at,
+               max(started_by) FILTER (WHERE t = 8) AS rollback_started_by,
+               max(alarm) AS rollback_alarm,
+               bool_or(automatic) AS rollback_automatic,
+               max(to_version) AS rollback_to_version,
+               max(to_artifact) AS rollback_to_artifact,
+               max(reason) FILTER (WHERE t IN (8, 9)) AS rollback_reason,
+               max(coalesce(succeeded_at, failed_at)) FILTER (WHERE t IN (9, 10)) AS rollback_finished_at,
+               max(recorded_by) FILTER (WHERE t IN (9, 10)) AS rollback_finished_by,
+               array_agg(service) FILTER (WHERE t = 0) AS build_services,
+               array_agg(version) FILTER (WHERE t = 0) AS build_versions,
+               array_agg(artifact) FILTER (WHERE t = 0) AS build_artifacts,
+               array_agg("commit") FILTER (WHERE t = 0) AS build_commits,
+               array_agg(recorded_by) FILTER (WHERE t = 0) AS build_recorders,
+               array_agg(recorded_at) FILTER (WHERE t = 0) AS build_times,
+               array_agg(position) FILTER (WHERE t = 0) AS build_positions
           FROM ev
-         GROUP BY "deployID"
+         GROUP BY deploy_id
     ),
-    participants AS (
-        SELECT ev."deployID" AS id, ev.position,
-               CASE ev.type
-                   WHEN 'DeployRequested' THEN ev."requestedBy" ->> 'name'
-                   WHEN 'DeployApproved' THEN ev.approver
-                   WHEN 'DeployStarted' THEN ev."startedBy" ->> 'name'
-                   WHEN 'DeployRejected' THEN ev."rejectedBy" ->> 'name'
-                   WHEN 'DeployCancelled' THEN ev."cancelledBy" ->> 'name'
-                   WHEN 'RollbackStarted' THEN ev."startedBy" ->> 'name'
-                   ELSE ev."recordedBy" ->> 'name'
-               END AS actor,
-               CASE ev.type
-                   WHEN 'DeployRequested' THEN 'requester'
-                   WHEN 'DeployApproved' THEN 'approver'
-                   WHEN 'DeployStarted' THEN 'starter'
-                   WHEN 'DeployRejected' THEN 'rejecter'
-                   WHEN 'DeployCancelled' THEN 'canceller'
-                   WHEN 'DeploySucceeded' THEN 'finisher'
-                   WHEN 'DeployFailed' THEN 'finisher'
-                   ELSE 'rollback'
-               END AS role
-          FROM ev
+    deploys AS (
+        SELECT f.*,
+               CASE WHEN f.approval_count > 1
+                    -- Once each, in the order they approved.
+                    THEN shiplog_array_union(NULL, f.approvers)
+                    ELSE f.approvers END AS approvers_in_order,
+               CASE WHEN f.counted_json IS NOT NULL
+                    THEN ARRAY(SELECT json_array_elements_text(f.counted_json::json)) END AS counted_approvers
+          FROM folded f
+         WHERE f.id IS NOT NULL
+    ),
+    new_builds AS (
+        INSERT INTO builds (service, version, artifact, source_commit, recorded_by, recorded_at, position)
+        SELECT b.*
+          FROM folded f
+         CROSS JOIN LATERAL unnest(f.build_services, f.build_versions, f.build_artifacts, f.build_commits,
+                                   f.build_recorders, f.build_times, f.build_positions) AS b
+         WHERE f.id IS NULL
+        ON CONFLICT (service, version) DO NOTHING
+    ),
+    places AS (
+        INSERT INTO environment_services (environment, service)
+        SELECT DISTINCT environment, service FROM deploys WHERE requested_here
+        ON CONFLICT (environment, service) DO NOTHING
     ),
     inserted AS (
         INSERT INTO deploy_history (
             id, environment, service, version, artifact, source_commit, task_definition, reason,
-            allow_unrecorded, build_recorded_at, requester, requested_at, approvers, approval_count,
+            allow_unrecorded, requester, requested_at, approvers, approval_count,
             counted_approvers, outcome, started_at, started_by, break_glass, break_glass_reason,
             finished_at, finished_by, succeeded_at, failed_at, outcome_reason,
             rollback_started_at, rollback_started_by, rollback_alarm, rollback_automatic,
             rollback_to_version, rollback_to_artifact, rollback_reason, rollback_finished_at,
             rollback_finished_by, last_position)
-        SELECT f.id, f.environment, f.service, f.version, f.artifact, f.source_commit, f.task_definition, f.reason,
-               coalesce(f.allow_unrecorded, false), b.recorded_at, f.requester, f.requested_at,
-               shiplog_array_union(NULL, f.approvers), f.approval_count,
-               f.counted_approvers, f.outcome, f.started_at, f.started_by, coalesce(f.break_glass, false),
-               f.break_glass_reason, f.finished_at, f.finished_by, f.succeeded_at, f.failed_at, f.outcome_reason,
-               f.rollback_started_at, f.rollback_started_by, f.rollback_alarm, f.rollback_automatic,
-               f.rollback_to_version, f.rollback_to_artifact, f.rollback_reason, f.rollback_finished_at,
-               f.rollback_finished_by, f.last_position
-          FROM folded f
-          LEFT JOIN builds b ON b.service = f.service AND b.version = f.version
-         WHERE f.requested_here
+        SELECT d.id, d.environment, d.service, d.version, d.artifact, d.source_commit, d.task_definition, d.reason,
+               coalesce(d.allow_unrecorded, false), d.requester, d.requested_at, coalesce(d.approvers_in_order, '{}'),
+               d.approval_count, d.counted_approvers, d.outcome, d.started_at, d.started_by,
+               coalesce(d.break_glass, false), d.break_glass_reason, d.finished_at, d.finished_by, d.succeeded_at,
+               d.failed_at, d.outcome_reason, d.rollback_started_at, d.rollback_started_by, d.rollback_alarm,
+               d.rollback_automatic, d.rollback_to_version, d.rollback_to_artifact, d.rollback_reason,
+               d.rollback_finished_at, d.rollback_finished_by, d.last_position
+          FROM deploys d
+         WHERE d.requested_here
         RETURNING id, requested_at
     ),
     updated AS (
         UPDATE deploy_history h SET
-            approvers = CASE WHEN f.approvers IS NULL THEN h.approvers ELSE shiplog_array_union(h.approvers, f.approvers) END,
-            approval_count = h.approval_count + f.approval_count,
-            counted_approvers = coalesce(f.counted_approvers, h.counted_approvers),
-            outcome = coalesce(f.outcome, h.outcome),
-            started_at = coalesce(f.started_at, h.started_at),
-            started_by = coalesce(f.started_by, h.started_by),
-            break_glass = coalesce(f.break_glass, h.break_glass),
-            break_glass_reason = coalesce(f.break_glass_reason, h.break_glass_reason),
-            finished_at = coalesce(f.finished_at, h.finished_at),
-            finished_by = coalesce(f.finished_by, h.finished_by),
-            succeeded_at = coalesce(f.succeeded_at, h.succeeded_at),
-            failed_at = coalesce(f.failed_at, h.failed_at),
-            outcome_reason = coalesce(f.outcome_reason, h.outcome_reason),
-            rollback_started_at = coalesce(f.rollback_started_at, h.rollback_started_at),
-            rollback_started_by = coalesce(f.rollback_started_by, h.rollback_started_by),
-            rollback_alarm = coalesce(f.rollback_alarm, h.rollback_alarm),
-            rollback_automatic = coalesce(f.rollback_automatic, h.rollback_automatic),
-            rollback_to_version = coalesce(f.rollback_to_version, h.rollback_to_version),
-            rollback_to_artifact = coalesce(f.rollback_to_artifact, h.rollback_to_artifact),
-            rollback_reason = coalesce(f.rollback_reason, h.rollback_reason),
-            rollback_finished_at = coalesce(f.rollback_finished_at, h.rollback_finished_at),
-            rollback_finished_by = coalesce(f.rollback_finished_by, h.rollback_finished_by),
-            last_position = f.last_position
-          FROM folded f
-         WHERE h.id = f.id AND NOT f.requested_here
+            approvers = CASE WHEN d.approvers IS NULL THEN h.approvers
+                             ELSE shiplog_array_union(h.approvers, d.approvers_in_order) END,
+            approval_count = h.approval_count + d.approval_count,
+            counted_approvers = coalesce(d.counted_approvers, h.counted_approvers),
+            outcome = coalesce(d.outcome, h.outcome),
+            started_at = coalesce(d.started_at, h.started_at),
+            started_by = coalesce(d.started_by, h.started_by),
+            break_glass = coalesce(d.break_glass, h.break_glass),
+            break_glass_reason = coalesce(d.break_glass_reason, h.break_glass_reason),
+            finished_at = coalesce(d.finished_at, h.finished_at),
+            finished_by = coalesce(d.finished_by, h.finished_by),
+            succeeded_at = coalesce(d.succeeded_at, h.succeeded_at),
+            failed_at = coalesce(d.failed_at, h.failed_at),
+            outcome_reason = coalesce(d.outcome_reason, h.outcome_reason),
+            rollback_started_at = coalesce(d.rollback_started_at, h.rollback_started_at),
+            rollback_started_by = coalesce(d.rollback_started_by, h.rollback_started_by),
+            rollback_alarm = coalesce(d.rollback_alarm, h.rollback_alarm),
+            rollback_automatic = coalesce(d.rollback_automatic, h.rollback_automatic),
+            rollback_to_version = coalesce(d.rollback_to_version, h.rollback_to_version),
+            rollback_to_artifact = coalesce(d.rollback_to_artifact, h.rollback_to_artifact),
+            rollback_reason = coalesce(d.rollback_reason, h.rollback_reason),
+            rollback_finished_at = coalesce(d.rollback_finished_at, h.rollback_finished_at),
+            rollback_finished_by = coalesce(d.rollback_finished_by, h.rollback_finished_by),
+            last_position = d.last_position
+          FROM deploys d
+         WHERE h.id = d.id AND NOT d.requested_here
         RETURNING h.id, h.requested_at
+    ),
+    -- Who else took part than requester and starter (columns of deploy_history).
+    participants AS (
+        SELECT d.id, a.actor, 'approver' AS role FROM deploys d CROSS JOIN LATERAL unnest(d.approvers_in_order) AS a(actor)
+        UNION ALL
+        SELECT d.id, d.closed_by, d.closed_role FROM deploys d WHERE d.closed_by IS NOT NULL
+        UNION ALL
+        SELECT d.id, r.actor, 'rollback' FROM deploys d
+         CROSS JOIN LATERAL (VALUES (d.rollback_started_by), (d.rollback_finished_by)) AS r(actor)
+         WHERE d.rollback_started_at IS NOT NULL OR d.rollback_finished_at IS NOT NULL
     )
     INSERT INTO deploy_participants (actor, requested_at, deploy_id, role)
     SELECT DISTINCT pa.actor, d.requested_at, pa.id, pa.role
-      FROM participants pa
-      JOIN (SELECT id, requested_at FROM inserted UNION ALL SELECT id, requested_at FROM updated) AS d ON d.id = pa.id
+      FROM participants pa JOIN inserted d ON d.id = pa.id
      WHERE pa.actor IS NOT NULL
-    ON CONFLICT DO NOTHING;
-
-    -- Releases: a success adds the release that runs now.
-    INSERT INTO service_releases (environment, service, position, deploy_id, version, artifact, deployed_by, deployed_at)
-    SELECT p.environment, p.service, e.position, p.running ->> 'deployID', p.running ->> 'version',
-           p.running ->> 'artifact', p.running -> 'deployedBy' ->> 'name', (p.running ->> 'deployedAt')::timestamptz
-      FROM events e
-     CROSS JOIN LATERAL json_to_record(e.payload) AS p(environment text, service text, outcome text, running json)
-     WHERE e.type = 'ActiveDeployClosed' AND e.position BETWEEN p_from AND p_to
-       AND p.outcome = 'succeeded' AND p.running IS NOT NULL;
-
-    -- A rollback removes the rolled-back deploy's release and, if what runs now is not the
-    -- newest release left, adds it. Rare, so one at a time, in order.
-    FOR r IN
-        SELECT e.position, p.environment, p.service, p."deployID", p.running
-          FROM events e
-         CROSS JOIN LATERAL json_to_record(e.payload) AS p(environment text, service text, "deployID" text, outcome text, running json)
-         WHERE e.type = 'ActiveDeployClosed' AND e.position BETWEEN p_from AND p_to AND p.outcome = 'rolledBack'
-         ORDER BY e.position
-    LOOP
-        UPDATE service_releases s SET rolled_back_position = r.position
-         WHERE s.environment = r.environment AND s.service = r.service AND s.deploy_id = r."deployID"
-           AND s.position < r.position AND s.rolled_back_position IS NULL;
-        IF r.running IS NOT NULL THEN
-            SELECT s.artifact INTO v_last
-              FROM service_releases s
-             WHERE s.environment = r.environment AND s.service = r.service AND s.position < r.position
-               AND (s.rolled_back_position IS NULL OR s.rolled_back_position > r.position)
-             ORDER BY s.position DESC LIMIT 1;
-            IF v_last IS DISTINCT FROM r.running ->> 'artifact' THEN
-                INSERT INTO service_releases (environment, service, position, deploy_id, version, artifact, deployed_by, deployed_at)
-                VALUES (r.environment, r.service, r.position, r.running ->> 'deployID', r.running ->> 'version',
-                        r.running ->> 'artifact', r.running -> 'deployedBy' ->> 'name', (r.running ->> 'deployedAt')::timestamptz);
-            END IF;
-        END IF;
-    END LOOP;
+    UNION ALL
+    -- A deploy requested before the range may have these people on record already.
+    SELECT DISTINCT pa.actor, d.requested_at, pa.id, pa.role
+      FROM participants pa JOIN updated d ON d.id = pa.id
+     WHERE pa.actor IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM deploy_participants x
+                        WHERE x.actor = pa.actor AND x.requested_at = d.requested_at
+                          AND x.deploy_id = pa.id AND x.role = pa.role);
 
     -- Locks, both scopes: the newest lock or unlock per scope decides.
     WITH latest AS (
@@ -488,6 +463,11 @@ BEGIN
     lifted AS (
         DELETE FROM environment_locks l USING latest
          WHERE latest.type = 'EnvironmentUnlocked' AND l.environment = latest.environment AND l.service = latest.service
+    ),
+    places AS (
+        INSERT INTO environment_services (environment, service)
+        SELECT environment, service FROM latest WHERE service <> ''
+        ON CONFLICT (environment, service) DO NOTHING
     )
     INSERT INTO environment_locks (environment, service, reason, locked_by, locked_at, position)
     SELECT environment, service, reason, locked_by, "lockedAt", position FROM latest WHERE type = 'EnvironmentLocked'
@@ -511,99 +491,17 @@ BEGIN
         environment = EXCLUDED.environment, service = EXCLUDED.service, reason = EXCLUDED.reason,
         raised_at = EXCLUDED.raised_at, position = EXCLUDED.position;
 
-    -- Each service in each environment touched by the range: its active slot, target, and the
-    -- running and previous release (read back from service_releases, written above).
-    WITH ev AS MATERIALIZED (
-        SELECT e.position, e.type, p.*
-          FROM events e
-         CROSS JOIN LATERAL json_to_record(e.payload) AS p(
-                   "deployID" text, environment text, service text, purpose text, version text, artifact text,
-                   "openedBy" json, "openedAt" timestamptz, target json)
-         WHERE e.type IN ('ActiveDeployOpened', 'ActiveDeployClosed', 'TargetSet')
-           AND e.position BETWEEN p_from AND p_to
-    ),
-    keys AS (
-        SELECT environment, service, max(position) AS last_position FROM ev GROUP BY environment, service
-    ),
-    opened AS (
-        SELECT DISTINCT ON (environment, service) * FROM ev WHERE type = 'ActiveDeployOpened'
-         ORDER BY environment, service, position DESC
-    ),
-    closed AS (
-        SELECT DISTINCT ON (environment, service) * FROM ev WHERE type = 'ActiveDeployClosed'
-         ORDER BY environment, service, position DESC
-    ),
-    targeted AS (
-        SELECT DISTINCT ON (environment, service) * FROM ev WHERE type = 'TargetSet'
-         ORDER BY environment, service, position DESC
-    ),
-    slot AS (
-        -- The active slot after the range: the newest open if nothing closed after it; else
-        -- what was open before (in the range or already), unless the close was for it.
-        SELECT k.environment, k.service, k.last_position,
-               CASE
-                   WHEN o.position IS NOT NULL AND (c.position IS NULL OR o.position > c.position) THEN 'open'
-                   WHEN c.position IS NULL THEN 'keep'
-                   WHEN coalesce(o."deployID", s.in_flight_deploy_id) IS NOT DISTINCT FROM c."deployID" THEN 'clear'
-                   WHEN o.position IS NOT NULL THEN 'open'
-                   ELSE 'keep'
-               END AS action,
-               o."deployID", o.purpose, o.version, o.artifact, o."openedBy" ->> 'name' AS opened_by, o."openedAt",
-               t.target, s.environment IS NOT NULL AS existed,
-               s.in_flight_deploy_id, s.in_flight_purpose, s.in_flight_version, s.in_flight_artifact,
-               s.in_flight_by, s.in_flight_since, s.target_cluster, s.target_ecs_service, s.target_region
-          FROM keys k
-          LEFT JOIN opened o ON o.environment = k.environment AND o.service = k.service
-          LEFT JOIN closed c ON c.environment = k.environment AND c.service = k.service
-          LEFT JOIN targeted t ON t.environment = k.environment AND t.service = k.service
-          LEFT JOIN environment_services s ON s.environment = k.environment AND s.service = k.service
-    )
-    INSERT INTO environment_services AS s (
-        environment, service,
-        running_deploy_id, running_version, running_artifact, running_deployed_by, running_deployed_at,
-        previous_deploy_id, previous_version, previous_artifact, previous_deployed_by, previous_deployed_at,
-        in_flight_deploy_id, in_flight_purpose, in_flight_version, in_flight_artifact, in_flight_by, in_flight_since,
-        target_cluster, target_ecs_service, target_region, last_position)
-    SELECT sl.environment, sl.service,
-           r1.deploy_id, r1.version, r1.artifact, r1.deployed_by, r1.deployed_at,
-           r2.deploy_id, r2.version, r2.artifact, r2.deployed_by, r2.deployed_at,
-           CASE sl.action WHEN 'open' THEN sl."deployID" WHEN 'keep' THEN sl.in_flight_deploy_id END,
-           CASE sl.action WHEN 'open' THEN sl.purpose WHEN 'keep' THEN sl.in_flight_purpose END,
-           CASE sl.action WHEN 'open' THEN sl.version WHEN 'keep' THEN sl.in_flight_version END,
-           CASE sl.action WHEN 'open' THEN sl.artifact WHEN 'keep' THEN sl.in_flight_artifact END,
-           CASE sl.action WHEN 'open' THEN sl.opened_by WHEN 'keep' THEN sl.in_flight_by END,
-           CASE sl.action WHEN 'open' THEN sl."openedAt" WHEN 'keep' THEN sl.in_flight_since END,
-           CASE WHEN sl.target IS NULL THEN sl.target_cluster ELSE sl.target ->> 'cluster' END,
-           CASE WHEN sl.target IS NULL THEN sl.target_ecs_service ELSE sl.target ->> 'ecsService' END,
-           CASE WHEN sl.target IS NULL THEN sl.target_region ELSE sl.target ->> 'region' END,
-           sl.last_position
-      FROM slot sl
-      LEFT JOIN LATERAL (
-          SELECT * FROM service_releases x
-           WHERE x.environment = sl.environment AND x.service = sl.service AND x.rolled_back_position IS NULL
-           ORDER BY x.position DESC LIMIT 1) AS r1 ON true
-      LEFT JOIN LATERAL (
-          SELECT * FROM service_releases x
-           WHERE x.environment = sl.environment AND x.service = sl.service AND x.rolled_back_position IS NULL
-           ORDER BY x.position DESC OFFSET 1 LIMIT 1) AS r2 ON true
+    -- Deploy targets: the newest per service and environment.
+    INSERT INTO environment_services AS s (environment, service, target_cluster, target_ecs_service, target_region)
+    SELECT DISTINCT ON (p.environment, p.service)
+           p.environment, p.service, p.target ->> 'cluster', p.target ->> 'ecsService', p.target ->> 'region'
+      FROM events e
+     CROSS JOIN LATERAL json_to_record(e.payload) AS p(environment text, service text, target json)
+     WHERE e.type = 'TargetSet' AND e.position BETWEEN p_from AND p_to
+     ORDER BY p.environment, p.service, e.position DESC
     ON CONFLICT (environment, service) DO UPDATE SET
-        running_deploy_id = EXCLUDED.running_deploy_id, running_version = EXCLUDED.running_version,
-        running_artifact = EXCLUDED.running_artifact, running_deployed_by = EXCLUDED.running_deployed_by,
-        running_deployed_at = EXCLUDED.running_deployed_at,
-        previous_deploy_id = EXCLUDED.previous_deploy_id, previous_version = EXCLUDED.previous_version,
-        previous_artifact = EXCLUDED.previous_artifact, previous_deployed_by = EXCLUDED.previous_deployed_by,
-        previous_deployed_at = EXCLUDED.previous_deployed_at,
-        in_flight_deploy_id = EXCLUDED.in_flight_deploy_id, in_flight_purpose = EXCLUDED.in_flight_purpose,
-        in_flight_version = EXCLUDED.in_flight_version, in_flight_artifact = EXCLUDED.in_flight_artifact,
-        in_flight_by = EXCLUDED.in_flight_by, in_flight_since = EXCLUDED.in_flight_since,
         target_cluster = EXCLUDED.target_cluster, target_ecs_service = EXCLUDED.target_ecs_service,
-        target_region = EXCLUDED.target_region, last_position = EXCLUDED.last_position;
-
-    -- A service known only from a lock still gets a row, so status shows the lock.
-    INSERT INTO environment_services (environment, service, last_position)
-    SELECT environment, service, position FROM environment_locks
-     WHERE service <> '' AND position BETWEEN p_from AND p_to
-    ON CONFLICT (environment, service) DO NOTHING;
+        target_region = EXCLUDED.target_region;
 END
 $$;
 
@@ -637,20 +535,63 @@ LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO projection_checkpoints (name, position) VALUES (p_name, 0) ON CONFLICT (name) DO NOTHING;
     PERFORM 1 FROM projection_checkpoints WHERE name = p_name FOR UPDATE;
-    TRUNCATE deploy_history, deploy_participants, builds, service_releases, environment_services,
-             environment_locks, active_alarms;
+    TRUNCATE deploy_history, deploy_participants, builds, environment_services, environment_locks, active_alarms;
     UPDATE projection_checkpoints SET position = 0 WHERE name = p_name;
 END
 $$;
 
+-- `shiplog projections rebuild`: empties the projection tables and replays the whole log in
+-- batches of p_batch positions, in the caller's transaction (readers keep the old tables until
+-- it commits). Returns how many positions it applied.
+--
+-- The indexes of deploy_history (but its primary key) and deploy_participants are dropped
+-- first and built again at the end: indexing once, sorted, is several times faster than
+-- keeping a dozen indexes up to date row by row.
+-- SECURITY DEFINER because dropping indexes takes the tables' owner, not just the rights the
+-- application role has on them; only the application role may call it.
+CREATE FUNCTION shiplog_projection_rebuild(p_name text, p_batch bigint) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT SET default_statistics_target = 10 AS $$
+DECLARE
+    v_definitions text[];
+    v_drops       text[];
+    v_statement   text;
+    v_applied     bigint := 0;
+    v_batch       bigint;
+BEGIN
+    PERFORM shiplog_projection_reset(p_name);
+    SELECT array_agg(pg_get_indexdef(i.indexrelid)),
+           array_agg(format('DROP INDEX %s', i.indexrelid::regclass))
+      INTO v_definitions, v_drops
+      FROM pg_index i
+     WHERE i.indrelid IN ('deploy_history'::regclass, 'deploy_participants'::regclass) AND NOT i.indisprimary;
+    FOREACH v_statement IN ARRAY coalesce(v_drops, '{}') LOOP
+        EXECUTE v_statement;
+    END LOOP;
+    LOOP
+        v_batch := shiplog_project_batch(p_name, p_batch);
+        v_applied := v_applied + v_batch;
+        EXIT WHEN v_batch < p_batch;
+    END LOOP;
+    FOREACH v_statement IN ARRAY coalesce(v_definitions, '{}') LOOP
+        EXECUTE v_statement;
+    END LOOP;
+    -- Statistics for the new contents, so the first queries get good plans (a small sample,
+    -- see the SET above, is enough for these columns and ten times cheaper).
+    ANALYZE deploy_history, deploy_participants, builds, environment_services;
+    RETURN v_applied;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION shiplog_projection_rebuild(text, bigint) FROM PUBLIC;
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'shiplog_app') THEN
         GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON
-            projection_checkpoints, deploy_history, deploy_participants, builds, service_releases,
-            environment_services, environment_locks, active_alarms
+            projection_checkpoints, deploy_history, deploy_participants, builds, environment_services,
+            environment_locks, active_alarms
             TO shiplog_app;
         GRANT SELECT ON actor_activity TO shiplog_app;
+        GRANT EXECUTE ON FUNCTION shiplog_projection_rebuild(text, bigint) TO shiplog_app;
     END IF;
 END
 $$;

@@ -5,7 +5,7 @@ public struct HistoryFilter: Sendable, Hashable {
     public var environment: String?
     public var service: String?
     /// Deploys this person took part in: requested, approved, started, rejected, cancelled,
-    /// recorded the outcome of, or rolled back.
+    /// or started or recorded a rollback of.
     public var actor: String?
     /// Requested at or after this time.
     public var since: Date?
@@ -16,8 +16,13 @@ public struct HistoryFilter: Sendable, Hashable {
     public var limit: Int
 
     public init(
-        environment: String? = nil, service: String? = nil, actor: String? = nil, since: Date? = nil,
-        until: Date? = nil, outcome: HistoryOutcome? = nil, limit: Int = 50
+        environment: String? = nil,
+        service: String? = nil,
+        actor: String? = nil,
+        since: Date? = nil,
+        until: Date? = nil,
+        outcome: HistoryOutcome? = nil,
+        limit: Int = 50
     ) {
         self.environment = environment
         self.service = service

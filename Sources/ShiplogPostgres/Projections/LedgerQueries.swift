@@ -15,24 +15,28 @@ public struct LedgerQueries: Sendable {
 
     /// `shiplog status`: every service of every environment (or of `environment`), by
     /// environment and service name.
+    ///
+    /// What runs is the newest succeeded deploy not rolled back, the last known good the one
+    /// before it (as ShiplogCore's `ServiceEnvironment.State.releases`); the deploy in flight is
+    /// the one requested, started or rolling back.
     public func status(environment: String? = nil) async throws -> [ServiceStatus] {
         try await fetch(
-            [ServiceStatus].self, doing: "reading the status",
+            [ServiceStatus].self,
+            doing: "reading the status",
             """
             SELECT coalesce(json_agg(json_build_object(
                        'environment', s.environment,
                        'service', s.service,
-                       'version', s.running_version,
-                       'artifact', s.running_artifact,
-                       'deployedBy', s.running_deployed_by,
-                       'deployedAt', s.running_deployed_at,
-                       'deployID', s.running_deploy_id,
-                       'approvers', coalesce(d.counted_approvers, d.approvers, '{}'),
-                       'breakGlass', coalesce(d.break_glass, false),
-                       'lastKnownGood', CASE WHEN s.previous_version IS NOT NULL THEN json_build_object(
-                           'deployID', s.previous_deploy_id, 'version', s.previous_version,
-                           'artifact', s.previous_artifact, 'deployedBy', s.previous_deployed_by,
-                           'deployedAt', s.previous_deployed_at) END,
+                       'version', r.version,
+                       'artifact', r.artifact,
+                       'deployedBy', coalesce(r.started_by, r.finished_by),
+                       'deployedAt', r.succeeded_at,
+                       'deployID', r.id,
+                       'approvers', coalesce(r.counted_approvers, r.approvers, '{}'),
+                       'breakGlass', coalesce(r.break_glass, false),
+                       'lastKnownGood', CASE WHEN g.id IS NOT NULL THEN json_build_object(
+                           'deployID', g.id, 'version', g.version, 'artifact', g.artifact,
+                           'deployedBy', coalesce(g.started_by, g.finished_by), 'deployedAt', g.succeeded_at) END,
                        'activeAlarms', coalesce((
                            SELECT json_agg(a.alarm ORDER BY a.alarm) FROM active_alarms a
                             WHERE a.environment = s.environment AND (a.service IS NULL OR a.service = s.service)), '[]'),
@@ -43,62 +47,119 @@ public struct LedgerQueries: Sendable {
                                   ORDER BY l.service)
                              FROM environment_locks l
                             WHERE l.environment = s.environment AND l.service IN ('', s.service)), '[]'),
-                       'inFlight', CASE WHEN s.in_flight_deploy_id IS NOT NULL THEN json_build_object(
-                           'deployID', s.in_flight_deploy_id, 'purpose', s.in_flight_purpose, 'status', f.outcome,
-                           'version', s.in_flight_version, 'artifact', s.in_flight_artifact,
-                           'openedBy', s.in_flight_by, 'openedAt', s.in_flight_since) END
+                       'inFlight', CASE WHEN f.id IS NULL THEN NULL
+                           WHEN f.outcome = 'rolling_back' THEN json_build_object(
+                               'deployID', f.id, 'purpose', 'rollback', 'status', f.outcome,
+                               'version', f.rollback_to_version, 'artifact', f.rollback_to_artifact,
+                               'openedBy', f.rollback_started_by, 'openedAt', f.rollback_started_at)
+                           ELSE json_build_object(
+                               'deployID', f.id, 'purpose', 'deploy', 'status', f.outcome,
+                               'version', f.version, 'artifact', f.artifact,
+                               'openedBy', f.requester, 'openedAt', f.requested_at) END
                    ) ORDER BY s.environment, s.service), '[]')::text
               FROM environment_services s
-              LEFT JOIN deploy_history d ON d.id = s.running_deploy_id
-              LEFT JOIN deploy_history f ON f.id = s.in_flight_deploy_id
+              LEFT JOIN LATERAL (
+                  SELECT * FROM deploy_history d
+                   WHERE d.environment = s.environment AND d.service = s.service
+                     AND d.succeeded_at IS NOT NULL AND d.outcome <> 'rolled_back'
+                   ORDER BY d.succeeded_at DESC LIMIT 1) AS r ON true
+              LEFT JOIN LATERAL (
+                  SELECT * FROM deploy_history d
+                   WHERE d.environment = s.environment AND d.service = s.service
+                     AND d.succeeded_at IS NOT NULL AND d.outcome <> 'rolled_back'
+                   ORDER BY d.succeeded_at DESC OFFSET 1 LIMIT 1) AS g ON true
+              LEFT JOIN LATERAL (
+                  SELECT * FROM deploy_history d
+                   WHERE d.environment = s.environment AND d.service = s.service
+                     AND d.outcome IN ('requested', 'started', 'rolling_back')
+                   ORDER BY d.requested_at DESC LIMIT 1) AS f ON true
              WHERE (\(environment)::text IS NULL OR s.environment = \(environment))
-            """)
+            """
+        )
     }
 
     /// `shiplog history`: deploys matching `filter`, newest request first.
     public func history(_ filter: HistoryFilter = HistoryFilter()) async throws -> [DeployHistoryEntry] {
-        let since = filter.since.map(LedgerTime.payloadString)
-        let until = filter.until.map(LedgerTime.payloadString)
-        let outcome = filter.outcome?.rawValue
-        let limit = max(0, filter.limit)
-        guard let actor = filter.actor else {
-            return try await fetch(
-                [DeployHistoryEntry].self, doing: "reading the deploy history",
-                """
-                SELECT coalesce(json_agg(\(unsafeRaw: Self.historyObject) ORDER BY h.requested_at DESC, h.id DESC), '[]')::text
-                  FROM (SELECT * FROM deploy_history h
-                         WHERE (\(filter.environment)::text IS NULL OR h.environment = \(filter.environment))
-                           AND (\(filter.service)::text IS NULL OR h.service = \(filter.service))
-                           AND (\(outcome)::text IS NULL OR h.outcome = \(outcome))
-                           AND (\(since)::timestamptz IS NULL OR h.requested_at >= \(since)::timestamptz)
-                           AND (\(until)::timestamptz IS NULL OR h.requested_at < \(until)::timestamptz)
-                         ORDER BY h.requested_at DESC, h.id DESC
-                         LIMIT \(limit)) AS h
-                """)
-        }
-        // Through the participants index: the person's deploys, newest first, each once.
+        // Fixed SQL, values as binds $1...$7: the planner sees them, so unused filters fold away.
+        let binds: [String?] = [
+            filter.actor, filter.environment, filter.service, filter.outcome?.rawValue,
+            filter.since.map(LedgerTime.payloadString), filter.until.map(LedgerTime.payloadString),
+            String(max(0, filter.limit)),
+        ]
+        let sql =
+            if filter.actor == nil {
+                Self.historySQL
+            } else if filter.environment != nil && filter.service != nil {
+                Self.historyByActorInPlaceSQL
+            } else {
+                Self.historyByActorSQL
+            }
         return try await fetch(
-            [DeployHistoryEntry].self, doing: "reading the deploy history",
-            """
-            SELECT coalesce(json_agg(\(unsafeRaw: Self.historyObject) ORDER BY h.requested_at DESC, h.id DESC), '[]')::text
-              FROM (SELECT DISTINCT ON (p.requested_at, p.deploy_id) h.*
-                      FROM deploy_participants p
-                      JOIN deploy_history h ON h.id = p.deploy_id
-                     WHERE p.actor = \(actor)
-                       AND (\(since)::timestamptz IS NULL OR p.requested_at >= \(since)::timestamptz)
-                       AND (\(until)::timestamptz IS NULL OR p.requested_at < \(until)::timestamptz)
-                       AND (\(filter.environment)::text IS NULL OR h.environment = \(filter.environment))
-                       AND (\(filter.service)::text IS NULL OR h.service = \(filter.service))
-                       AND (\(outcome)::text IS NULL OR h.outcome = \(outcome))
-                     ORDER BY p.requested_at DESC, p.deploy_id DESC
-                     LIMIT \(limit)) AS h
-            """)
+            [DeployHistoryEntry].self,
+            doing: "reading the deploy history",
+            PostgresQuery(unsafeSQL: sql, binds: binds)
+        )
     }
+
+    /// The filters of `history` on deploy_history row `d`, binds $2...$6.
+    private static let historyConditions = """
+        ($2::text IS NULL OR d.environment = $2) AND ($3::text IS NULL OR d.service = $3)
+        AND ($4::text IS NULL OR d.outcome = $4)
+        AND ($5::timestamptz IS NULL OR d.requested_at >= $5) AND ($6::timestamptz IS NULL OR d.requested_at < $6)
+        """
+
+    private static let historySQL = """
+        SELECT coalesce(json_agg(\(historyObject) ORDER BY h.requested_at DESC, h.id DESC), '[]')::text
+          FROM (SELECT * FROM deploy_history d
+                 WHERE $1::text IS NULL AND \(historyConditions)
+                 ORDER BY d.requested_at DESC, d.id DESC
+                 LIMIT $7::bigint) AS h
+        """
+
+    /// The newest deploys of one service in one environment the person took part in: few
+    /// enough to check each (the roles of `deploy_participants`, from the row itself).
+    private static let historyByActorInPlaceSQL = """
+        SELECT coalesce(json_agg(\(historyObject) ORDER BY h.requested_at DESC, h.id DESC), '[]')::text
+          FROM (SELECT * FROM deploy_history d
+                 WHERE \(historyConditions)
+                   AND (d.requester = $1 OR d.started_by = $1 OR $1 = ANY (d.approvers)
+                        OR (d.outcome IN ('rejected', 'cancelled') AND d.finished_by = $1)
+                        OR d.rollback_started_by = $1 OR d.rollback_finished_by = $1)
+                 ORDER BY d.requested_at DESC, d.id DESC
+                 LIMIT $7::bigint) AS h
+        """
+
+    /// The newest deploys the person requested, started, or took part in otherwise, each
+    /// through its own index, merged.
+    private static let historyByActorSQL = """
+        SELECT coalesce(json_agg(\(historyObject) ORDER BY h.requested_at DESC, h.id DESC), '[]')::text
+          FROM deploy_history h
+         WHERE h.id IN (
+                   SELECT u.id FROM (
+                       (SELECT d.id, d.requested_at FROM deploy_history d
+                         WHERE d.requester = $1 AND \(historyConditions)
+                         ORDER BY d.requested_at DESC, d.id DESC LIMIT $7::bigint)
+                       UNION
+                       (SELECT d.id, d.requested_at FROM deploy_history d
+                         WHERE d.started_by = $1 AND \(historyConditions)
+                         ORDER BY d.requested_at DESC, d.id DESC LIMIT $7::bigint)
+                       UNION
+                       (SELECT DISTINCT ON (p.requested_at, p.deploy_id) d.id, d.requested_at
+                          FROM deploy_participants p JOIN deploy_history d ON d.id = p.deploy_id
+                         WHERE p.actor = $1
+                           AND ($5::timestamptz IS NULL OR p.requested_at >= $5)
+                           AND ($6::timestamptz IS NULL OR p.requested_at < $6)
+                           AND \(historyConditions)
+                         ORDER BY p.requested_at DESC, p.deploy_id DESC LIMIT $7::bigint)) AS u
+                    ORDER BY u.requested_at DESC, u.id DESC
+                    LIMIT $7::bigint)
+        """
 
     /// One deploy by id (`shiplog show`), nil when the projections do not know it.
     public func deploy(id: String) async throws -> DeployHistoryEntry? {
         try await fetch(
-            [DeployHistoryEntry].self, doing: "reading deploy \(id)",
+            [DeployHistoryEntry].self,
+            doing: "reading deploy \(id)",
             """
             SELECT coalesce(json_agg(\(unsafeRaw: Self.historyObject)), '[]')::text
               FROM deploy_history h WHERE h.id = \(id)
@@ -108,11 +169,14 @@ public struct LedgerQueries: Sendable {
 
     /// `shiplog audit --actor`: what `actor` did, oldest first; with `limit`, only the newest
     /// `limit` of it. `since` and `until` bound the recorded time.
-    public func audit(actor: String, since: Date? = nil, until: Date? = nil, limit: Int? = nil) async throws -> [AuditEntry] {
+    public func audit(actor: String, since: Date? = nil, until: Date? = nil, limit: Int? = nil) async throws
+        -> [AuditEntry]
+    {
         let since = since.map(LedgerTime.payloadString)
         let until = until.map(LedgerTime.payloadString)
         return try await fetch(
-            [AuditEntry].self, doing: "reading what \(actor) did",
+            [AuditEntry].self,
+            doing: "reading what \(actor) did",
             """
             SELECT coalesce(json_agg(json_build_object(
                        'position', a.position, 'at', a.recorded_at, 'actor', a.actor, 'type', a.type,
@@ -123,57 +187,66 @@ public struct LedgerQueries: Sendable {
                        AND (\(until)::timestamptz IS NULL OR a.recorded_at < \(until)::timestamptz)
                      ORDER BY a.position DESC
                      LIMIT \(limit)) AS a
-            """)
+            """
+        )
     }
 
     /// `shiplog metrics`: the DORA metrics of each environment (or of `environment`) over
     /// `since ..< until`. Environments with no deploy at all are not listed.
-    public func metrics(environment: String? = nil, since: Date, until: Date = Date()) async throws -> [EnvironmentMetrics] {
+    public func metrics(environment: String? = nil, since: Date, until: Date = Date()) async throws
+        -> [EnvironmentMetrics]
+    {
         guard until > since else {
             throw ProjectionError(
-                "the metrics window is empty: it starts at \(LedgerTime.secondsString(since)) and ends at \(LedgerTime.secondsString(until)); pass a --since before the end")
+                "the metrics window is empty: it starts at \(LedgerTime.secondsString(since)) and ends at \(LedgerTime.secondsString(until)); pass a --since before the end"
+            )
         }
         let from = LedgerTime.payloadString(since)
         let to = LedgerTime.payloadString(until)
+        let days = until.timeIntervalSince(since) / 86_400
         return try await fetch(
-            [EnvironmentMetrics].self, doing: "computing the metrics",
+            [EnvironmentMetrics].self,
+            doing: "computing the metrics",
             """
-            WITH window_ AS (
-                SELECT \(from)::timestamptz AS since, \(to)::timestamptz AS until
-            ),
-            envs AS (
-                SELECT DISTINCT s.environment FROM environment_services s
+            WITH envs AS (
+                SELECT s.environment FROM environment_services s
                  WHERE (\(environment)::text IS NULL OR s.environment = \(environment))
-                   AND EXISTS (SELECT 1 FROM deploy_history d WHERE d.environment = s.environment)
+                 GROUP BY s.environment
+                HAVING EXISTS (SELECT 1 FROM deploy_history d WHERE d.environment = s.environment)
             ),
+            -- Successes in the window: frequency, lead time, and those rolled back since.
             succeeded AS (
-                SELECT d.environment, count(*) AS deploys, count(d.build_recorded_at) AS lead_samples,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.succeeded_at - d.build_recorded_at)::float8) AS lead_median
-                  FROM deploy_history d, window_ w
-                 WHERE d.environment IN (SELECT environment FROM envs)
-                   AND d.succeeded_at IS NOT NULL AND d.succeeded_at >= w.since AND d.succeeded_at < w.until
+                SELECT d.environment, count(*) AS deploys,
+                       count(*) FILTER (WHERE d.rollback_started_at IS NOT NULL) AS rolled_back,
+                       count(b.recorded_at) AS lead_samples,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d.succeeded_at - b.recorded_at)::float8) AS lead_median
+                  FROM deploy_history d
+                  LEFT JOIN builds b ON b.service = d.service AND b.version = d.version AND NOT d.allow_unrecorded
+                 WHERE (\(environment)::text IS NULL OR d.environment = \(environment))
+                   AND d.succeeded_at >= \(from)::timestamptz AND d.succeeded_at < \(to)::timestamptz
                  GROUP BY d.environment
             ),
-            finished AS (
-                SELECT d.environment, count(*) AS finished,
-                       count(*) FILTER (WHERE d.failed_at IS NOT NULL OR d.rollback_started_at IS NOT NULL) AS failed
-                  FROM deploy_history d, window_ w
-                 WHERE d.environment IN (SELECT environment FROM envs)
-                   AND (d.succeeded_at IS NOT NULL OR d.failed_at IS NOT NULL)
-                   AND d.finished_at >= w.since AND d.finished_at < w.until
+            failed AS (
+                SELECT d.environment, count(*) AS failed
+                  FROM deploy_history d
+                 WHERE (\(environment)::text IS NULL OR d.environment = \(environment))
+                   AND d.failed_at >= \(from)::timestamptz AND d.failed_at < \(to)::timestamptz
                  GROUP BY d.environment
             ),
+            -- A failed deploy, or a rollback an alarm started.
             incidents AS (
                 SELECT d.environment, d.service, d.failed_at AS at
-                  FROM deploy_history d, window_ w
-                 WHERE d.environment IN (SELECT environment FROM envs)
-                   AND d.failed_at IS NOT NULL AND d.failed_at >= w.since AND d.failed_at < w.until
+                  FROM deploy_history d
+                 WHERE (\(environment)::text IS NULL OR d.environment = \(environment))
+                   AND d.failed_at >= \(from)::timestamptz AND d.failed_at < \(to)::timestamptz
                 UNION ALL
                 SELECT d.environment, d.service, d.rollback_started_at
-                  FROM deploy_history d, window_ w
-                 WHERE d.environment IN (SELECT environment FROM envs)
-                   AND d.rollback_alarm IS NOT NULL AND d.rollback_started_at >= w.since AND d.rollback_started_at < w.until
+                  FROM deploy_history d
+                 WHERE (\(environment)::text IS NULL OR d.environment = \(environment))
+                   AND d.rollback_alarm IS NOT NULL
+                   AND d.rollback_started_at >= \(from)::timestamptz AND d.rollback_started_at < \(to)::timestamptz
             ),
+            -- Restored by the next success of that service there, a deploy or a rollback.
             restore_times AS (
                 SELECT i.environment,
                        (SELECT extract(epoch FROM min(x.at) - i.at)::float8
@@ -186,8 +259,8 @@ public struct LedgerQueries: Sendable {
                                   WHERE s.environment = i.environment AND s.service = i.service
                                     AND s.outcome = 'rolled_back' AND s.rollback_finished_at > i.at
                                   ORDER BY s.rollback_finished_at LIMIT 1)) AS x
-                         WHERE x.at <= w.until) AS seconds
-                  FROM incidents i CROSS JOIN window_ w
+                         WHERE x.at <= \(to)::timestamptz) AS seconds
+                  FROM incidents i
             ),
             restore_stats AS (
                 SELECT environment, count(*) AS incidents, count(seconds) AS restored, avg(seconds) AS mean,
@@ -197,33 +270,35 @@ public struct LedgerQueries: Sendable {
             )
             SELECT coalesce(json_agg(json_build_object(
                        'environment', e.environment,
-                       'since', w.since,
-                       'until', w.until,
-                       'days', extract(epoch FROM w.until - w.since) / 86400,
+                       'since', \(from)::timestamptz,
+                       'until', \(to)::timestamptz,
+                       'days', \(days)::float8,
                        'deploys', coalesce(s.deploys, 0),
-                       'deployFrequencyPerDay', coalesce(s.deploys, 0) / (extract(epoch FROM w.until - w.since) / 86400),
+                       'deployFrequencyPerDay', coalesce(s.deploys, 0) / \(days)::float8,
                        'leadTimeMedianSeconds', s.lead_median,
                        'leadTimeSamples', coalesce(s.lead_samples, 0),
-                       'finishedDeploys', coalesce(f.finished, 0),
-                       'failedDeploys', coalesce(f.failed, 0),
-                       'changeFailureRate', CASE WHEN f.finished > 0 THEN f.failed::float8 / f.finished END,
+                       'finishedDeploys', coalesce(s.deploys, 0) + coalesce(f.failed, 0),
+                       'failedDeploys', coalesce(s.rolled_back, 0) + coalesce(f.failed, 0),
+                       'changeFailureRate', CASE WHEN coalesce(s.deploys, 0) + coalesce(f.failed, 0) > 0
+                           THEN (coalesce(s.rolled_back, 0) + coalesce(f.failed, 0))::float8
+                                / (coalesce(s.deploys, 0) + coalesce(f.failed, 0)) END,
                        'incidents', coalesce(r.incidents, 0),
                        'restoredIncidents', coalesce(r.restored, 0),
                        'timeToRestoreMeanSeconds', r.mean,
                        'timeToRestoreMedianSeconds', r.median
                    ) ORDER BY e.environment), '[]')::text
               FROM envs e
-             CROSS JOIN window_ w
               LEFT JOIN succeeded s ON s.environment = e.environment
-              LEFT JOIN finished f ON f.environment = e.environment
+              LEFT JOIN failed f ON f.environment = e.environment
               LEFT JOIN restore_stats r ON r.environment = e.environment
-            """)
+            """
+        )
     }
 
     // MARK: Plumbing
 
     /// The JSON object of one `deploy_history` row `h`, keyed as `DeployHistoryEntry`.
-    static let historyObject = """
+    private static let historyObject = """
         json_build_object(
             'id', h.id, 'service', h.service, 'environment', h.environment, 'version', h.version,
             'artifact', h.artifact, 'requester', h.requester, 'approvers', h.approvers,
@@ -241,7 +316,9 @@ public struct LedgerQueries: Sendable {
         """
 
     /// Runs a query returning one JSON text and decodes it.
-    private func fetch<T: Decodable & Sendable>(_ type: T.Type, doing what: String, _ query: PostgresQuery) async throws -> T {
+    private func fetch<T: Decodable & Sendable>(_ type: T.Type, doing what: String, _ query: PostgresQuery) async throws
+        -> T
+    {
         let text: String
         do {
             text = try await pool.withConnection { connection in

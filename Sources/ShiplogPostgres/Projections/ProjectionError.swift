@@ -16,7 +16,8 @@ public struct ProjectionError: Error, CustomStringConvertible, Sendable {
         if error.sqlState == "42P01" || error.sqlState == "42883" {
             return ProjectionError(
                 "\(what) failed: the projection tables are missing (\(error.message)); run: shiplog migrate",
-                underlying: error)
+                underlying: error
+            )
         }
         return ProjectionError("\(what) failed: \(error)", underlying: error)
     }

@@ -15,7 +15,7 @@ public struct Projector: Sendable {
     /// Positions applied per statement by `rebuild()` (the whole rebuild is one transaction).
     public let rebuildBatchSize: Int
 
-    public init(pool: PostgresPool, batchSize: Int = 10_000, rebuildBatchSize: Int = 250_000) {
+    public init(pool: PostgresPool, batchSize: Int = 50_000, rebuildBatchSize: Int = 250_000) {
         precondition(batchSize > 0 && rebuildBatchSize > 0, "a projector batch needs at least one event")
         self.pool = pool
         self.batchSize = batchSize
@@ -34,7 +34,7 @@ public struct Projector: Sendable {
 
     /// `catchUp()` on a connection the caller holds (e.g. the server's projector service).
     @discardableResult
-    public static func catchUp(on connection: PostgresConnection, batchSize: Int = 10_000) async throws -> Int {
+    public static func catchUp(on connection: PostgresConnection, batchSize: Int = 50_000) async throws -> Int {
         do {
             let position = try await position(on: connection)
             guard position.head > position.checkpoint else { return 0 }
@@ -49,30 +49,19 @@ public struct Projector: Sendable {
         }
     }
 
-    /// Empties the projection tables and replays the whole log, in one transaction: readers see
-    /// the old tables until the new ones are complete. Returns how many events it applied.
+    /// Empties the projection tables and replays the whole log, in one transaction: a reader
+    /// waits for it to finish rather than see half-built tables, and a failure leaves the old
+    /// ones. Returns how many events it applied.
     @discardableResult
     public func rebuild() async throws -> Int {
         let rebuildBatchSize = rebuildBatchSize
         return try await pool.withConnection { connection in
             do {
-                let applied = try await connection.transaction { connection in
-                    // Enough memory for the sorts and hashes of a large batch to stay in RAM.
-                    try await connection.execute(unsafeSQL: "SET LOCAL work_mem = '64MB'")
-                    try await connection.query("SELECT shiplog_projection_reset(\(Self.checkpointName))")
-                    var applied = 0
-                    while true {
-                        let batch = try await Self.applyBatch(on: connection, limit: rebuildBatchSize)
-                        applied += batch
-                        if batch < rebuildBatchSize { return applied }
-                    }
-                }
-                // Fresh statistics and visibility map, so the first queries get good plans.
-                try await connection.execute(
-                    unsafeSQL:
-                        "VACUUM (ANALYZE) deploy_history, deploy_participants, builds, service_releases, environment_services, environment_locks, active_alarms"
+                return Int(
+                    try await connection.query(
+                        "SELECT shiplog_projection_rebuild(\(Self.checkpointName), \(Int64(rebuildBatchSize)))"
+                    )[0].decode(Int64.self, at: 0)
                 )
-                return applied
             } catch {
                 throw ProjectionError.wrapping(error, doing: "rebuilding the projections")
             }
@@ -103,6 +92,7 @@ public struct Projector: Sendable {
     private static func applyBatch(on connection: PostgresConnection, limit: Int) async throws -> Int {
         Int(
             try await connection.query("SELECT shiplog_project_batch(\(checkpointName), \(Int64(limit)))")[0]
-                .decode(Int64.self, at: 0))
+                .decode(Int64.self, at: 0)
+        )
     }
 }

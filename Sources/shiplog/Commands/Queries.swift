@@ -123,7 +123,7 @@ struct Audit: AsyncParsableCommand {
 
     @Option(help: "The person (their enrolled name).") var actor: String
     @Option(help: "At or after.", transform: { try TimeArgument.parse($0) }) var since: Date?
-    @Option(help: "At most this many (newest kept).") var limit: Int?
+    @Option(help: "At most this many, newest kept.") var limit = 200
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
