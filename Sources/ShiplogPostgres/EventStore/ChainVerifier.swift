@@ -41,6 +41,7 @@ public struct ChainVerifier: Sendable {
         }
         var connections = (primary, secondary)
         var next: Task<[RecordedEvent], any Error>? = Task { try await fetch(1, on: primary) }
+        var signatureChecks: [Task<ChainFailure?, Never>] = []
         while let pending = next {
             let events = try await pending.value
             swap(&connections.0, &connections.1)
@@ -61,33 +62,60 @@ public struct ChainVerifier: Sendable {
                 }
                 if failure != nil { break }
             }
-            // A signature before the first structural failure may fail first.
-            if let signatureFailure = await Self.run(jobs) {
-                failure = failure.map { $0.position < signatureFailure.position ? $0 : signatureFailure } ?? signatureFailure
-            }
+            // Hashes and signatures are checked on every core while the walk goes on.
+            let walkedUpTo = failure?.position ?? Int64.max
+            signatureChecks.append(Task { [jobs] in await Self.run(jobs, hashing: events, before: walkedUpTo) })
             if let failure {
                 _ = try? await next?.value
-                return chain.verdict(failure)
+                return try await verdict(chain, await Self.earliest(failure, signatureChecks)!, on: primary)
             }
         }
-        if let failure = audit?.finish() { return chain.verdict(failure) }
+        if let failure = await Self.earliest(audit?.finish(), signatureChecks) {
+            return try await verdict(chain, failure, on: primary)
+        }
         let head = try await EventStore.head(on: primary)
         return chain.verdict(chain.finish(head: head))
     }
 
-    /// Checks signatures on every core; returns the failure at the lowest position.
-    static func run(_ jobs: [SignatureAudit.Job]) async -> ChainFailure? {
-        guard !jobs.isEmpty else { return nil }
-        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, jobs.count / 64 + 1))
+    /// The verdict for `failure`: the good part is everything before it. A signature failure
+    /// can lie behind the chain walk; the hash there is the stored one, which the walk checked.
+    private func verdict(_ chain: ChainState, _ failure: ChainFailure, on connection: PostgresConnection) async throws -> ChainVerification {
+        let good = failure.position - 1
+        guard good < chain.checked else { return chain.verdict(failure) }
+        let hash =
+            good == 0
+            ? EventHashEncoding.genesisHash
+            : try await connection.query("SELECT hash FROM events WHERE position = \(good)")[0].decode(PostgresBytes.self, at: 0).bytes
+        return ChainVerification(
+            ok: false, events: good, head: .init(position: good, hash: Hex.encode(hash)), firstBadPosition: failure.position,
+            reason: failure.reason)
+    }
+
+    /// The failure at the lowest position among `failure` and the signature checks'.
+    private static func earliest(_ failure: ChainFailure?, _ checks: [Task<ChainFailure?, Never>]) async -> ChainFailure? {
+        var first = failure
+        for check in checks {
+            if let found = await check.value, first == nil || found.position < first!.position { first = found }
+        }
+        return first
+    }
+
+    /// Checks hashes and signatures on every core; returns the failure at the lowest position.
+    static func run(_ jobs: [SignatureAudit.Job], hashing events: [RecordedEvent] = [], before end: Int64 = .max) async -> ChainFailure? {
+        let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
         return await withTaskGroup(of: ChainFailure?.self) { group in
             for lane in 0..<lanes {
                 group.addTask {
                     var first: ChainFailure?
-                    for index in stride(from: lane, to: jobs.count, by: lanes) {
-                        if let failure = jobs[index].run(), first == nil || failure.position < first!.position {
-                            first = failure
-                        }
+                    func note(_ failure: ChainFailure?) {
+                        if let failure, first == nil || failure.position < first!.position { first = failure }
                     }
+                    var buffer: [UInt8] = []
+                    buffer.reserveCapacity(1024)
+                    for index in stride(from: lane, to: events.count, by: lanes) where events[index].position < end {
+                        note(ChainState.hashFailure(events[index], buffer: &buffer))
+                    }
+                    for index in stride(from: lane, to: jobs.count, by: lanes) { note(jobs[index].run()) }
                     return first
                 }
             }
@@ -136,13 +164,18 @@ struct ChainFailure: Error {
 }
 
 /// The verifier's walk over the log: pure, so every tampering case is testable without I/O.
+///
+/// The walk checks what must be checked in order: positions, the link from each row's
+/// `prev_hash` to the hash stored before it, and stream versions. Whether each row's stored
+/// hash is SHA-256 of its `prev_hash` and contents (`hashFailure`) is independent per row, so
+/// it runs on every core; together the two are exactly a recomputation of the chain.
 struct ChainState {
     private(set) var checked: Int64 = 0
+    /// The stored hash of the last row walked (the genesis hash before the first).
     private(set) var previousHash = EventHashEncoding.genesisHash
     private var streamVersions: [String: Int64] = [:]
-    private var buffer: [UInt8] = []
 
-    /// Checks the next stored event; nil when it is the one the chain says comes next.
+    /// Checks the next stored event's place in the log; nil when it is the one that comes next.
     mutating func consume(_ event: RecordedEvent) -> ChainFailure? {
         let expected = checked + 1
         guard event.position == expected else {
@@ -157,12 +190,6 @@ struct ChainState {
                 position: expected,
                 reason: "its prev_hash does not match the hash of position \(checked): an event before it was removed, reordered or replaced")
         }
-        buffer.removeAll(keepingCapacity: true)
-        EventHashEncoding.appendHashInput(previousHash: previousHash, of: event, to: &buffer)
-        let hash = SHA256.hash(buffer)
-        guard hash == event.hash else {
-            return ChainFailure(position: expected, reason: "its contents do not match its stored hash: the event was altered")
-        }
         let streamVersion = streamVersions[event.stream, default: 0] + 1
         guard event.streamVersion == streamVersion else {
             return ChainFailure(
@@ -170,8 +197,18 @@ struct ChainState {
                 reason: "stream \(event.stream) goes from version \(streamVersion - 1) to \(event.streamVersion)")
         }
         streamVersions[event.stream] = streamVersion
-        previousHash = hash
+        previousHash = event.hash
         checked = expected
+        return nil
+    }
+
+    /// Whether the stored hash is SHA-256 of the row's prev_hash and canonical contents.
+    static func hashFailure(_ event: RecordedEvent, buffer: inout [UInt8]) -> ChainFailure? {
+        buffer.removeAll(keepingCapacity: true)
+        EventHashEncoding.appendHashInput(previousHash: event.previousHash, of: event, to: &buffer)
+        guard SHA256.hash(buffer) == event.hash else {
+            return ChainFailure(position: event.position, reason: "its contents do not match its stored hash: the event was altered")
+        }
         return nil
     }
 

@@ -195,10 +195,12 @@ public struct LedgerService: Sendable {
     /// Asks the gate, from the deploy's own streams (never a projection that may lag), now or
     /// as of `date` (a started deploy's approvals are judged as of its start).
     public func gate(_ id: String, at date: Date? = nil) async throws -> GateDecision {
-        let (id, request) = try await existingDeploy(id)
-        let loaded = try await store.load(Deploy.streams(deployID: id, environment: request.environment, service: request.service))
-        let context = loaded.deployContext(id: id, environment: request.environment, service: request.service)
-        return Gate.evaluate(
+        evaluate(try await deploy(id).context, at: date)
+    }
+
+    /// The gate's answer for a deploy context already loaded.
+    public func evaluate(_ context: Deploy.Context, at date: Date? = nil) -> GateDecision {
+        Gate.evaluate(
             deploy: context.deploy, approvers: context.approvers, policy: context.policy.policy, locks: context.locks,
             now: date ?? clock(), verifier: verifier)
     }

@@ -32,18 +32,39 @@ public struct SignatureAudit: Sendable {
         self.scope = scope
     }
 
-    /// One signature to check, with everything it needs.
+    /// One signature to check, with everything it needs; jobs run on any core.
     struct Job: Sendable {
+        enum Kind: Sendable {
+            /// A command signature over `message` by `key`.
+            case command(message: [UInt8], signature: [UInt8], key: PublicKey, type: String)
+            /// An approval: decoded here, off the sequential walk, and checked against the
+            /// registry as it stood at its position.
+            case approval(payload: String, registry: KeyRegistry)
+        }
+
         var position: Int64
-        var message: [UInt8]
-        var signature: [UInt8]
-        var key: PublicKey
-        var what: String
+        var kind: Kind
 
         func run() -> ChainFailure? {
-            key.isValidSignature(signature, for: message)
-                ? nil : ChainFailure(position: position, reason: "\(what) does not verify: the signed content was altered or forged")
+            switch kind {
+            case .command(let message, let signature, let key, let type):
+                return key.isValidSignature(signature, for: message)
+                    ? nil : failure("the command signature of \(type) does not verify: the signed content was altered or forged")
+            case .approval(let payload, let registry):
+                guard let approval = ApprovalRecord(payload: payload) else {
+                    return failure("the approval cannot be read")
+                }
+                guard let key = registry.key(approval.statement.signer, approvedAt: approval.approvedAt) else {
+                    return failure(
+                        "approval signed by key \(approval.statement.signer), which was not enrolled (or was revoked) when it was given")
+                }
+                return key.isValidSignature(approval.signature.bytes, for: approval.statement.canonicalBytes)
+                    ? nil
+                    : failure("the approval signature of \(approval.approver) does not verify: the signed content was altered or forged")
+            }
         }
+
+        private func failure(_ reason: String) -> ChainFailure { ChainFailure(position: position, reason: reason) }
     }
 
     /// Consumes the next event in log order; returns a failure found without cryptography
@@ -68,15 +89,12 @@ public struct SignatureAudit: Sendable {
         if case .failure(let failure) = learned { return .failure(failure) }
 
         if event.type == "DeployApproved" {
-            switch approvalJob(event) {
-            case .success(let job): jobs.append(job)
-            case .failure(let failure): return .failure(failure)
-            }
+            jobs.append(Job(position: event.position, kind: .approval(payload: event.payload, registry: registry)))
         }
         guard let signature else { return .success(jobs) }
         command = nil
         let critical = current.events.contains {
-            Self.trustTypes.contains($0.type) || ($0.type == "DeployStarted" && $0.payload.contains("\"breakGlass\":true"))
+            Self.trustTypes.contains($0.type) || ($0.type == "DeployStarted" && Self.breaksGlass($0.payload))
         }
         guard scope == .everything || critical else { return .success(jobs) }
         guard let signer = registry.key(current.signer, recordedAt: event.recordedAt) else {
@@ -87,29 +105,26 @@ public struct SignatureAudit: Sendable {
         }
         let message = CommandEnvelope(commandID: current.id, signer: current.signer).signedBytes(
             current.events.map { ($0.stream, $0.type, $0.payload) })
-        jobs.append(Job(position: event.position, message: message, signature: signature.bytes, key: signer, what: "the command signature of \(event.type)"))
+        jobs.append(Job(position: event.position, kind: .command(message: message, signature: signature.bytes, key: signer, type: event.type)))
         return .success(jobs)
+    }
+
+    /// Whether a DeployStarted payload (sorted keys, as shiplog writes it) breaks glass.
+    static func breaksGlass(_ payload: String) -> Bool {
+        var payload = payload
+        return payload.withUTF8 { bytes in
+            let needle = Array(#""breakGlass":true"#.utf8)
+            guard bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+                if (0..<needle.count).allSatisfy({ bytes[start + $0] == needle[$0] }) { return true }
+            }
+            return false
+        }
     }
 
     /// The end of the log: a command still open lost its signed last event.
     func finish() -> ChainFailure? {
         command.map { ChainFailure(position: $0.events[0].position, reason: "command \($0.id) ends without its signature") }
-    }
-
-    private func approvalJob(_ event: RecordedEvent) -> Result<Job, ChainFailure> {
-        guard case .deployApproved(let approval)? = try? LedgerEvent.decode(type: event.type, payloadJSON: event.payload) else {
-            return .failure(ChainFailure(position: event.position, reason: "the approval cannot be read"))
-        }
-        guard let key = registry.key(approval.statement.signer, approvedAt: approval.approvedAt) else {
-            return .failure(
-                ChainFailure(
-                    position: event.position,
-                    reason: "approval signed by key \(approval.statement.signer), which was not enrolled (or was revoked) when it was given"))
-        }
-        return .success(
-            Job(
-                position: event.position, message: approval.statement.canonicalBytes,
-                signature: approval.signature.bytes, key: key, what: "the approval signature of \(approval.approver)"))
     }
 
     private mutating func learn(from event: RecordedEvent) -> Result<Void, ChainFailure> {
@@ -127,6 +142,37 @@ public struct SignatureAudit: Sendable {
         default: break
         }
         return .success(())
+    }
+}
+
+/// What the audit needs of a DeployApproved payload, read with JSONSerialization: the
+/// verifier reads one per approval in the log, and the Codable path costs twice as much.
+struct ApprovalRecord {
+    var statement: ApprovalStatement
+    var signature: SignatureBytes
+    var approver: String
+    var approvedAt: Date
+
+    init?(payload: String) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any],
+            let fields = object["statement"] as? [String: Any],
+            let approver = object["approver"] as? String,
+            let approvedAt = (object["approvedAt"] as? String).flatMap(LedgerTime.parse),
+            let signature = (object["signature"] as? String).flatMap({ try? SignatureBytes(base64: $0) }),
+            let expiresAt = (fields["expiresAt"] as? String).flatMap(LedgerTime.parse),
+            let deployID = (fields["deployID"] as? String).flatMap({ try? DeployID($0) }),
+            let environment = (fields["environment"] as? String).flatMap({ try? Environment($0) }),
+            let service = (fields["service"] as? String).flatMap({ try? ServiceName($0) }),
+            let version = (fields["version"] as? String).flatMap({ try? ServiceVersion($0) }),
+            let artifact = (fields["artifact"] as? String).flatMap({ try? ArtifactDigest($0) }),
+            let signer = (fields["signer"] as? String).flatMap({ try? SignerKeyID($0) })
+        else { return nil }
+        self.statement = ApprovalStatement(
+            deployID: deployID, environment: environment, service: service, version: version, artifact: artifact,
+            expiresAt: expiresAt, signer: signer)
+        self.signature = signature
+        self.approver = approver
+        self.approvedAt = approvedAt
     }
 }
 
@@ -171,26 +217,25 @@ struct KeyRegistry: Sendable {
 enum MetadataReader {
     static func envelope(_ metadata: String) -> (CommandEnvelope, SignatureBytes?)? {
         // {"command":"<36>","signer":"<16>"[,"signature":"<b64>"]}
-        let utf8 = Array(metadata.utf8)
-        let prefix = Array(#"{"command":""#.utf8), middle = Array(#"","signer":""#.utf8)
-        let signatureKey = Array(#"","signature":""#.utf8)
-        let signerStart = prefix.count + 36 + middle.count
-        if utf8.count >= signerStart + 16 + 2, utf8.starts(with: prefix),
-            Array(utf8[(prefix.count + 36)..<signerStart]) == middle,
-            let id = UUID(uuidString: String(decoding: utf8[prefix.count..<(prefix.count + 36)], as: UTF8.self)),
-            let signer = try? SignerKeyID(String(decoding: utf8[signerStart..<(signerStart + 16)], as: UTF8.self))
-        {
-            let rest = utf8[(signerStart + 16)...]
-            if Array(rest) == Array(#""}"#.utf8) {
-                return (CommandEnvelope(commandID: id, signer: signer), nil)
-            }
-            if rest.starts(with: signatureKey), rest.last == UInt8(ascii: "}"), rest.count > signatureKey.count + 2 {
-                let base64 = String(decoding: rest.dropFirst(signatureKey.count).dropLast(2), as: UTF8.self)
-                if let signature = try? SignatureBytes(base64: base64) {
-                    return (CommandEnvelope(commandID: id, signer: signer), signature)
-                }
-            }
+        var text = metadata
+        let fast: (CommandEnvelope, SignatureBytes?)? = text.withUTF8 { utf8 in
+            let prefix = #"{"command":""#.utf8, middle = #"","signer":""#.utf8
+            let signerStart = prefix.count + 36 + middle.count
+            guard utf8.count >= signerStart + 18, utf8.starts(with: prefix),
+                UnsafeBufferPointer(rebasing: utf8[(prefix.count + 36)..<signerStart]).elementsEqual(middle),
+                let id = UUID(canonicalText: UnsafeBufferPointer(rebasing: utf8[prefix.count..<(prefix.count + 36)])),
+                let signer = try? SignerKeyID(String(decoding: utf8[signerStart..<(signerStart + 16)], as: UTF8.self))
+            else { return nil }
+            let rest = UnsafeBufferPointer(rebasing: utf8[(signerStart + 16)...])
+            if rest.elementsEqual(#""}"#.utf8) { return (CommandEnvelope(commandID: id, signer: signer), nil) }
+            let signatureKey = #"","signature":""#.utf8
+            guard rest.starts(with: signatureKey), rest.count > signatureKey.count + 2, rest.last == UInt8(ascii: "}"),
+                let signature = try? SignatureBytes(
+                    base64: String(decoding: rest.dropFirst(signatureKey.count).dropLast(2), as: UTF8.self))
+            else { return nil }
+            return (CommandEnvelope(commandID: id, signer: signer), signature)
         }
+        if let fast { return fast }
         return CommandEnvelope.parse(metadataJSON: metadata).map { ($0.envelope, $0.signature) }
     }
 }

@@ -82,10 +82,33 @@ extension Bool: PostgresDecodable {
 extension UUID: PostgresDecodable {
     public static func decode(postgresText text: UnsafeBufferPointer<UInt8>?) throws(PostgresDecodingFailure) -> UUID {
         guard let text else { throw .unexpectedNull }
-        guard let uuid = UUID(uuidString: String(decoding: text, as: UTF8.self)) else {
-            throw PostgresDecodingFailure("is not a UUID")
-        }
+        guard let uuid = UUID(canonicalText: text) else { throw PostgresDecodingFailure("is not a UUID") }
         return uuid
+    }
+
+    /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` directly: Foundation's parser goes through
+    /// sscanf, which shows in profiles of reading a million events.
+    init?(canonicalText text: UnsafeBufferPointer<UInt8>) {
+        guard text.count == 36 else { return nil }
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
+            var index = 0
+            var byte = 0
+            while index < 36 {
+                if index == 8 || index == 13 || index == 18 || index == 23 {
+                    guard text[index] == UInt8(ascii: "-") else { return false }
+                    index += 1
+                    continue
+                }
+                guard let high = PostgresHex.value(text[index]), let low = PostgresHex.value(text[index + 1]) else { return false }
+                out[byte] = high << 4 | low
+                byte += 1
+                index += 2
+            }
+            return true
+        }
+        guard parsed else { return nil }
+        self.init(uuid: bytes)
     }
 }
 

@@ -15,12 +15,7 @@ struct Migrate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let pool: PostgresPool
-        if let url = database.chosenURL {
-            pool = PostgresPool(configuration: try PostgresConfiguration(url), maximumConnections: 1)
-        } else {
-            pool = PostgresPool(configuration: try EmbeddedPostgres(home: EmbeddedPostgres.defaultHome()).start(), maximumConnections: 1)
-        }
+        let pool = PostgresPool(configuration: try database.configuration(), maximumConnections: 1)
         let applied = try await pool.withConnection { try await Migrator().migrate(on: $0) }
         let report = Report(applied: applied.map(\.name), current: Migration.bundled.map(\.name))
         if output.json {

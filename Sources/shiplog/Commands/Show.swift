@@ -62,7 +62,7 @@ struct Show: AsyncParsableCommand {
     func run() async throws {
         let ledger = try await database.ledger()
         let (context, events) = try await ledger.deploy(id)
-        let decision = try await ledger.gate(id, at: context.deploy.started?.startedAt)
+        let decision = ledger.evaluate(context, at: context.deploy.started?.startedAt)
         guard let request = context.deploy.request else { throw ValidationError("unknown deploy \(id)") }
         let build = context.builds.build(artifact: request.artifact)
         let expiries = Dictionary(

@@ -20,14 +20,8 @@ struct DatabaseOptions: ParsableArguments {
     /// The embedded database is ours, so it is migrated on the way; a server of the user's
     /// must be migrated with `shiplog migrate`.
     func open(maximumConnections: Int = 4, migrate: Bool = false) async throws -> PostgresPool {
-        let pool: PostgresPool
         let embedded = chosenURL == nil
-        if let url = chosenURL {
-            pool = PostgresPool(configuration: try PostgresConfiguration(url), maximumConnections: maximumConnections)
-        } else {
-            let cluster = EmbeddedPostgres(home: EmbeddedPostgres.defaultHome())
-            pool = PostgresPool(configuration: try cluster.start(), maximumConnections: maximumConnections)
-        }
+        let pool = PostgresPool(configuration: try configuration(), maximumConnections: maximumConnections)
         try await pool.withConnection { connection in
             if migrate || embedded {
                 try await Migrator().migrate(on: connection)
@@ -36,6 +30,14 @@ struct DatabaseOptions: ParsableArguments {
             }
         }
         return pool
+    }
+}
+
+extension DatabaseOptions {
+    /// The chosen server, or the embedded cluster (created and started if need be).
+    func configuration() throws -> PostgresConfiguration {
+        if let url = chosenURL { return try PostgresConfiguration(url) }
+        return try EmbeddedPostgres(home: EmbeddedPostgres.defaultHome()).start()
     }
 }
 
