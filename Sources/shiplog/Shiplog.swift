@@ -11,7 +11,7 @@ struct Shiplog: AsyncParsableCommand {
             PostgreSQL in $SHIPLOG_HOME (default ~/.local/share/shiplog).
             """,
         subcommands: [
-            Keys.self, Initialize.self, Approvers.self, Policy.self, BuildCommand.self, MigrationCommand.self,
+            Keys.self, Initialize.self, Admins.self, Approvers.self, Policy.self, BuildCommand.self, MigrationCommand.self,
             DeployCommand.self, Lock.self, Unlock.self, Status.self, History.self, Show.self, Audit.self, Metrics.self,
             Verify.self, Projections.self, Events.self, Migrate.self, Database.self,
             Bench.self,

@@ -302,6 +302,18 @@ struct LedgerStoryTests {
         #expect(try await ledger.events() == before, "no refused command wrote anything")
     }
 
+    @Test("a second admin, added by the first, may administer; an approver may not add admins")
+    func secondAdmin() async throws {
+        let ledger = try await Self.ledger()
+        let root = try await ledger.ok("keys", "generate", "--out", ledger.key("root2"), "--json").jsonObject()
+        let refused = try await ledger.shiplog.run(["admins", "add", "root2", "--public-key", root["publicKey"] as! String, "--key", ledger.key("alice")])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("admin"))
+        try await ledger.ok("admins", "add", "root2", "--public-key", root["publicKey"] as! String, "--key", ledger.key("admin"))
+        try await ledger.ok("policy", "set", "--env", "prod", "--approvals", "3", "--key", ledger.key("root2"))
+        #expect(try await ledger.shiplog.run(["verify", "--all-signatures"]).status == 0)
+    }
+
     @Test("the CLI's JSON for keys generate and deploy request has the documented fields")
     func jsonShapes() async throws {
         let ledger = try await Self.ledger()

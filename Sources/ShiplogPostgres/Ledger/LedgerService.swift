@@ -32,6 +32,7 @@ public struct LedgerService: Sendable {
         return LedgerActor(name: actorName, keyID: keyID)
     }
 
+    /// Adds an admin (signed by an existing admin).
     public func addAdmin(name: String, publicKey: String, key: SigningKey) async throws {
         let publicKey = try PublicKeyBytes(base64: publicKey)
         let keyID = try SignerKeyID(try PublicKey(bytes: publicKey.bytes).keyID.description)
@@ -73,10 +74,6 @@ public struct LedgerService: Sendable {
 
     public func approvers() async throws -> ApproverRegistry.State {
         try await store.load([.approvers]).state(ApproverRegistry.self, .approvers)
-    }
-
-    public func trustRoot() async throws -> TrustRoot.State {
-        try await store.load([.ledger]).state(TrustRoot.self, .ledger)
     }
 
     public func setPolicy(environment: String, policy: EnvironmentPolicy, key: SigningKey) async throws {
@@ -157,16 +154,6 @@ public struct LedgerService: Sendable {
                 approving: request, expiresAt: now.addingTimeInterval(policy.approvalTTL), signer: actor.keyID)
             let signature = SignatureBytes(key.signature(for: statement.canonicalBytes))
             return try Deploy.decide(
-                .approve(deployID: id, statement: statement, signature: signature, via: .cli), context: context,
-                now: now, verifier: verifier)
-        }
-    }
-
-    /// Records an approval signed elsewhere (a statement and signature brought in from outside).
-    public func submitApproval(statement: ApprovalStatement, signature: SignatureBytes, key: SigningKey) async throws {
-        let (id, request) = try await existingDeploy(statement.deployID.rawValue)
-        try await decideDeploy(request, signedWith: key) { _, context, _, now in
-            try Deploy.decide(
                 .approve(deployID: id, statement: statement, signature: signature, via: .cli), context: context,
                 now: now, verifier: verifier)
         }

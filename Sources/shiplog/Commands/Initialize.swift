@@ -25,3 +25,22 @@ struct Initialize: AsyncParsableCommand {
         }
     }
 }
+
+/// `shiplog admins add`: more keys in the root of trust, so losing one key does not lose the ledger.
+struct Admins: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add admins (signed by an existing admin).", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add an admin key.")
+
+        @Argument(help: "The new admin's name.") var name: String
+        @Option(name: .customLong("public-key"), help: "Their Ed25519 public key (base64).") var publicKey: String
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.ledger().addAdmin(name: name, publicKey: publicKey, key: try key.load())
+            print("added admin \(name)")
+        }
+    }
+}
