@@ -79,16 +79,7 @@ extension DeployCommand {
             var required: Int
             var reasons: [String]
             var approvedBy: [String]
-            var verdicts: [Verdict]
-        }
-
-        struct Verdict: Encodable {
-            var approver: String
-            var keyId: String
-            var via: String
-            var approvedAt: String
-            var counted: Bool
-            var reason: String?
+            var verdicts: [ApprovalReport]
         }
 
         func run() async throws {
@@ -98,12 +89,7 @@ extension DeployCommand {
                     Report(
                         allowed: decision.allowed, approvals: decision.approvals, required: decision.required,
                         reasons: decision.reasons, approvedBy: decision.approvedBy.map(\.rawValue),
-                        verdicts: decision.verdicts.map {
-                            Verdict(
-                                approver: $0.approver.rawValue, keyId: $0.signerKeyID.rawValue,
-                                via: $0.via.isPersonalKey ? "cli" : "slack", approvedAt: Timestamps.iso8601($0.approvedAt),
-                                counted: $0.counted, reason: $0.reason)
-                        }))
+                        verdicts: decision.verdicts.map { ApprovalReport($0) }))
             } else if decision.allowed {
                 print("gate open: \(decision.approvals) of \(decision.required) approvals (\(decision.approvedBy.map(\.rawValue).joined(separator: ", ")))")
             } else {

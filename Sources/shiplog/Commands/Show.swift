@@ -21,15 +21,6 @@ struct Show: AsyncParsableCommand {
             var recordedBy: String
             var recordedAt: String
         }
-        struct Approval: Encodable {
-            var approver: String
-            var keyId: String
-            var via: String
-            var approvedAt: String
-            var expiresAt: String
-            var counted: Bool
-            var reason: String?
-        }
         struct Step: Encodable {
             var at: String
             var event: String
@@ -48,7 +39,7 @@ struct Show: AsyncParsableCommand {
         var breakGlass: Bool
         var build: Build?
         var gate: Gate
-        var approvals: [Approval]
+        var approvals: [ApprovalReport]
         var timeline: [Step]
     }
 
@@ -80,13 +71,7 @@ struct Show: AsyncParsableCommand {
                     recordedAt: Timestamps.iso8601($0.recordedAt))
             },
             gate: Gate(allowed: decision.allowed, approvals: decision.approvals, required: decision.required, reasons: decision.reasons),
-            approvals: decision.verdicts.map { verdict in
-                Report.Approval(
-                    approver: verdict.approver.rawValue, keyId: verdict.signerKeyID.rawValue,
-                    via: verdict.via.isPersonalKey ? "cli" : "slack", approvedAt: Timestamps.iso8601(verdict.approvedAt),
-                    expiresAt: expiries[verdict.approvedAt].map(Timestamps.iso8601) ?? "", counted: verdict.counted,
-                    reason: verdict.reason)
-            },
+            approvals: decision.verdicts.map { ApprovalReport($0, expiresAt: expiries[$0.approvedAt]) },
             timeline: events.filter { !($0.type.hasPrefix("ActiveDeploy")) }.map {
                 Report.Step(at: Timestamps.iso8601($0.occurredAt), event: $0.type, summary: EventSummary.line($0))
             })
