@@ -62,20 +62,20 @@ public struct EmbeddedPostgres: Sendable {
     public func start() throws -> PostgresConfiguration {
         try FileManager.default.createDirectory(at: clusterDirectory, withIntermediateDirectories: true)
         return try withLock {
+            // The common case, a running cluster, costs no subprocess.
+            let current = status()
+            if current.initialized && current.running { return try configuration }
             let tools = try PostgresTools.find()
             let runAs = try RunAs.current(for: self)
-            if !status().initialized {
+            if !current.initialized {
                 try initialize(tools: tools, runAs: runAs)
             }
-            if !status().running {
-                try runAs.run(
-                    tools.pgCtl,
-                    ["-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60", "-s", "start"],
-                    failure: "could not start the embedded PostgreSQL (log: \(logFile.path))")
-            }
-            let configuration = try configuration
+            try runAs.run(
+                tools.pgCtl,
+                ["-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60", "-s", "start"],
+                failure: "could not start the embedded PostgreSQL (log: \(logFile.path))")
             try createDatabaseIfMissing(tools: tools, runAs: runAs)
-            return configuration
+            return try configuration
         }
     }
 
