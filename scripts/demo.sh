@@ -12,7 +12,7 @@ home="${SHIPLOG_HOME:-$HOME/.local/share/shiplog}"
 keys="$home/demo-keys"
 mkdir -p "$keys"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-public_key() { "$shiplog" keys show --key "$keys/$1.key" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["publicKey"])'; }
+public_key() { "$shiplog" keys show --key "$keys/$1.key" | awk '/^public key:/ { print $3 }'; }
 
 if [ ! -f "$keys/admin.key" ]; then
     say "first run: a new ledger on the embedded PostgreSQL in $home"

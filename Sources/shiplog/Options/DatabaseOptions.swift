@@ -23,10 +23,14 @@ struct DatabaseOptions: ParsableArguments {
         let embedded = chosenURL == nil
         let pool = PostgresPool(configuration: try configuration(), maximumConnections: maximumConnections)
         try await pool.withConnection { connection in
-            if migrate || embedded {
-                try await Migrator().migrate(on: connection)
+            let migrator = Migrator()
+            if migrate {
+                try await migrator.migrate(on: connection)
+            } else if embedded {
+                // One read when current; the lock and DDL only when something is pending.
+                if try await !migrator.pending(on: connection).isEmpty { try await migrator.migrate(on: connection) }
             } else {
-                try await Migrator().requireCurrent(on: connection)
+                try await migrator.requireCurrent(on: connection)
             }
         }
         return pool
