@@ -18,7 +18,7 @@ struct EventsCommandTests {
             "events",
             "append",
             "--stream",
-            "deploy-d-1",
+            "release-d-1",
             "--type",
             "ReleaseNoted",
             "--data",
@@ -28,7 +28,7 @@ struct EventsCommandTests {
             "events",
             "append",
             "--stream",
-            "deploy-d-2",
+            "release-d-2",
             "--type",
             "ReleaseNoted",
             "--data",
@@ -45,14 +45,14 @@ struct EventsCommandTests {
         let shiplog = try await migratedCLI()
         let id = UUID().uuidString.lowercased()
         try #require(
-            try await shiplog("events", "append", "--stream", "deploy-d-1", "--type", "A", "--data", "1").status == 0
+            try await shiplog("events", "append", "--stream", "release-d-1", "--type", "A", "--data", "1").status == 0
         )
 
         let run = try await shiplog(
             "events",
             "append",
             "--stream",
-            "deploy-d-1",
+            "release-d-1",
             "--type",
             "RolloutBegan",
             "--data",
@@ -67,7 +67,7 @@ struct EventsCommandTests {
         #expect(Set(report.keys) == ["id", "position", "stream", "streamVersion", "duplicate"])
         #expect(report["id"] as? String == id)
         #expect(report["position"] as? Int == 2)
-        #expect(report["stream"] as? String == "deploy-d-1")
+        #expect(report["stream"] as? String == "release-d-1")
         #expect(report["streamVersion"] as? Int == 2)
         #expect(report["duplicate"] as? Bool == false)
     }
@@ -100,13 +100,13 @@ struct EventsCommandTests {
         let shiplog = try await migratedCLI()
         let id = UUID().uuidString
         let append = [
-            "events", "append", "--stream", "deploy-d-7", "--type", "ApprovalGiven", "--data", #"{"approver":"carol"}"#,
+            "events", "append", "--stream", "release-d-7", "--type", "ApprovalGiven", "--data", #"{"approver":"carol"}"#,
             "--id", id,
         ]
 
         let first = try await shiplog.run(append)
         try #require(
-            try await shiplog("events", "append", "--stream", "deploy-d-8", "--type", "X", "--data", "{}").status == 0
+            try await shiplog("events", "append", "--stream", "release-d-8", "--type", "X", "--data", "{}").status == 0
         )
         let retry = try await shiplog.run(append)
         let retryJSON = try await shiplog.run(append + ["--json"])
@@ -123,7 +123,7 @@ struct EventsCommandTests {
     func reusedID() async throws {
         let shiplog = try await migratedCLI()
         let id = UUID().uuidString
-        let base = ["events", "append", "--stream", "deploy-d-7", "--type", "ApprovalGiven", "--id", id, "--data"]
+        let base = ["events", "append", "--stream", "release-d-7", "--type", "ApprovalGiven", "--id", id, "--data"]
         try #require(try await shiplog.run(base + [#"{"approver":"carol"}"#]).status == 0)
 
         let reused = try await shiplog.run(base + [#"{"approver":"mallory"}"#])
@@ -140,7 +140,7 @@ struct EventsCommandTests {
                 "events",
                 "append",
                 "--stream",
-                "deploy-d-1",
+                "release-d-1",
                 "--type",
                 "ReleaseNoted",
                 "--data",
@@ -152,7 +152,7 @@ struct EventsCommandTests {
             ).status == 0
         )
         try #require(
-            try await shiplog("events", "append", "--stream", "deploy-d-1", "--type", "Note", "--data", #""just text""#)
+            try await shiplog("events", "append", "--stream", "release-d-1", "--type", "Note", "--data", #""just text""#)
                 .status == 0
         )
         try #require(
@@ -160,7 +160,7 @@ struct EventsCommandTests {
                 "events",
                 "append",
                 "--stream",
-                "build-api",
+                "artifacts-api",
                 "--type",
                 "BuildRegistered",
                 "--data",
@@ -185,7 +185,7 @@ struct EventsCommandTests {
         #expect(data["canary"] as? Bool == true)
         #expect((first["metadata"] as? [String: Any])?["requestId"] as? String == "r-1")
         #expect(first["actor"] as? String == "alice")
-        #expect(first["stream"] as? String == "deploy-d-1")
+        #expect(first["stream"] as? String == "release-d-1")
         #expect(first["streamVersion"] as? Int == 1)
         #expect((first["hash"] as? String)?.count == 64)
         #expect(events[1]["data"] as? String == "just text")
@@ -193,7 +193,7 @@ struct EventsCommandTests {
         #expect(events[2]["data"] as? [Int] == [1, 2])
 
         let stream = try #require(
-            try await shiplog("events", "read", "--stream", "deploy-d-1", "--json").json() as? [[String: Any]]
+            try await shiplog("events", "read", "--stream", "release-d-1", "--json").json() as? [[String: Any]]
         )
         #expect(stream.map { $0["type"] as? String } == ["ReleaseNoted", "Note"])
         let typed = try #require(
@@ -207,7 +207,7 @@ struct EventsCommandTests {
         let shiplog = try await migratedCLI()
         #expect(try await shiplog("events", "read").stdout == "no events\n")
         try #require(
-            try await shiplog("events", "append", "--stream", "deploy-d-1", "--type", "ReleaseNoted", "--data", "{}")
+            try await shiplog("events", "append", "--stream", "release-d-1", "--type", "ReleaseNoted", "--data", "{}")
                 .status == 0
         )
 
@@ -238,7 +238,7 @@ struct EventsCommandTests {
             "events",
             "append",
             "--stream",
-            "deploy-d-1",
+            "release-d-1",
             "--type",
             "ReleaseNoted",
             "--data",

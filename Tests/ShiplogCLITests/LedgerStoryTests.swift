@@ -64,12 +64,15 @@ struct LedgerStoryTests {
         let id = try await ledger.request()
         #expect(id.hasPrefix("d-"))
 
-        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("carol"))
+        let before = try await ledger.events()
+        let selfApproval = try await ledger.shiplog.run(["deploy", "approve", id, "--key", ledger.key("carol")])
+        #expect(selfApproval.status != 0)
+        #expect(selfApproval.stderr.contains("carol requested this deploy and cannot approve it"))
+        #expect(try await ledger.events() == before, "a refused approval writes nothing")
         try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
         var gate = try await ledger.shiplog.run(["deploy", "gate", id])
         #expect(gate.status == 3)
         #expect(gate.stdout.contains("1 of 2"))
-        #expect(gate.stdout.contains("carol requested this deploy and cannot approve it"))
 
         try await ledger.ok("deploy", "approve", id, "--key", ledger.key("bob"))
         gate = try await ledger.shiplog.run(["deploy", "gate", id, "--json"])
@@ -104,7 +107,6 @@ struct LedgerStoryTests {
 
         let show = try await ledger.ok("show", id)
         #expect(show.stdout.contains("web 1.2.3 → prod"))
-        #expect(show.stdout.contains("carol requested this deploy and cannot approve it"))
         #expect(show.stdout.contains("started (approved by alice, bob)"))
         #expect(show.stdout.contains("recorded success"))
         let shown = try await ledger.ok("show", id, "--json").jsonObject()
@@ -148,18 +150,22 @@ struct LedgerStoryTests {
         #expect(runs.filter { $0.status != 0 }.allSatisfy { $0.stderr.contains("already has an active deploy") })
     }
 
-    @Test("the gate refuses, with its reason: a key not allowed there, the same approver twice, a revoked key")
+    @Test("approvals that cannot count are refused with the reason, writing nothing; the gate re-checks a revoked key")
     func gateRefusalsForApprovers() async throws {
         let ledger = try await Self.ledger()
         let id = try await ledger.request()
-        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("dave"))
+        let before = try await ledger.events()
+        let dave = try await ledger.shiplog.run(["deploy", "approve", id, "--key", ledger.key("dave")])
+        #expect(dave.status == 1)
+        #expect(dave.stderr.contains("dave may not approve prod (may approve: staging)"))
+        #expect(try await ledger.events() == before)
         try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
-        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
+        let twice = try await ledger.shiplog.run(["deploy", "approve", id, "--key", ledger.key("alice")])
+        #expect(twice.status == 1)
+        #expect(twice.stderr.contains("alice already approved; a person counts once"))
         var gate = try await ledger.shiplog.run(["deploy", "gate", id])
         #expect(gate.status == 3)
-        #expect(gate.stdout.contains("dave may not approve prod (may approve: staging)"))
         #expect(gate.stdout.contains("1 of 2 (alice)"))
-        #expect(gate.stdout.contains("alice already approved; a person counts once"))
 
         try await ledger.ok("deploy", "approve", id, "--key", ledger.key("bob"))
         gate = try await ledger.shiplog.run(["deploy", "gate", id])
@@ -243,15 +249,18 @@ struct LedgerStoryTests {
             $$;
             """)
 
+        // The approval's command signature covers its payload: the whole approval is skipped.
         let gate = try await ledger.shiplog.run(["deploy", "gate", id])
         #expect(gate.status == 3)
-        #expect(gate.stdout.contains("signature by alice does not verify"))
+        #expect(gate.stdout.contains("1 of 2 (bob)"))
+        let show = try await ledger.ok("show", id)
+        #expect(show.stdout.contains("position \(position) DeployApproved: its command signature does not verify"))
         let verify = try await ledger.shiplog.run(["verify", "--json"])
         #expect(verify.status == 1)
         let report = try verify.jsonObject()
         #expect(report["ok"] as? Bool == false)
         #expect(report["firstBadPosition"] as? Int == Int(position))
-        #expect((report["reason"] as? String)?.contains("approval signature of alice") == true)
+        #expect((report["reason"] as? String)?.contains("command signature does not verify") == true)
     }
 
     @Test("bad input: a clear error, a non-zero exit, and nothing written")

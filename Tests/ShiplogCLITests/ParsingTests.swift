@@ -7,7 +7,7 @@ import Testing
 /// The command line's parsing and validation, without running anything.
 @Suite("Parsing the command line")
 struct ParsingTests {
-    private let append = ["events", "append", "--stream", "deploy-d-1", "--type", "ReleaseNoted", "--data", "{}"]
+    private let append = ["events", "append", "--stream", "release-d-1", "--type", "ReleaseNoted", "--data", "{}"]
 
     @Test(
         "--expected-version takes a number, any, or none",
@@ -27,7 +27,7 @@ struct ParsingTests {
     func expectedVersionDefault() throws {
         let parsed = try #require(try Shiplog.parseAsRoot(append) as? Events.Append)
         #expect(parsed.expectedVersion == .any)
-        #expect(parsed.stream == "deploy-d-1")
+        #expect(parsed.stream == "release-d-1")
         #expect(parsed.id == nil)
         #expect(parsed.output.json == false)
     }
@@ -80,7 +80,7 @@ struct ParsingTests {
         #expect(verify.database.chosenURL == "postgresql://db/ledger")
 
         let read = try #require(
-            try Shiplog.parseAsRoot(["events", "read", "--stream", "deploy-d-1", "--type", "A", "--type", "B"])
+            try Shiplog.parseAsRoot(["events", "read", "--stream", "release-d-1", "--type", "A", "--type", "B"])
                 as? Events.Read
         )
         #expect(read.type == ["A", "B"])

@@ -6,7 +6,7 @@ struct VerifyCommandTests {
     private func ledgerWithThreeEvents() async throws -> (TestDatabase, ShiplogBinary) {
         let database = try await TestDatabase.create()
         let shiplog = ShiplogBinary(database: database)
-        for stream in ["build-api", "deploy-d-1", "deploy-d-1"] {
+        for stream in ["artifacts-api", "release-d-1", "release-d-1"] {
             let run = try await shiplog(
                 "events",
                 "append",
@@ -22,7 +22,7 @@ struct VerifyCommandTests {
         return (database, shiplog)
     }
 
-    @Test("verify --json of an intact ledger has exactly ok, events, head, firstBadPosition and reason")
+    @Test("verify --json of an intact ledger has exactly ok, events, head, firstBadPosition, reason, commands and signatures")
     func intactLedgerJSON() async throws {
         let (_, shiplog) = try await ledgerWithThreeEvents()
         let lastHash =
@@ -33,7 +33,7 @@ struct VerifyCommandTests {
 
         #expect(run.status == 0, "\(run)")
         let report = try run.jsonObject()
-        #expect(Set(report.keys) == ["ok", "events", "head", "firstBadPosition", "reason"])
+        #expect(Set(report.keys) == ["ok", "events", "head", "firstBadPosition", "reason", "commands", "signatures"])
         #expect(report["ok"] as? Bool == true)
         #expect(report["events"] as? Int == 3)
         let head = try #require(report["head"] as? [String: Any])
@@ -52,7 +52,7 @@ struct VerifyCommandTests {
         let run = try await shiplog("verify")
 
         #expect(run.status == 0, "\(run)")
-        #expect(run.stdout.hasPrefix("ok: 3 events, head 3 "))
+        #expect(run.stdout.hasPrefix("ok: 3 events, 0 commands judged, head 3 "))
     }
 
     @Test("after a payload was changed behind the triggers, verify exits 1 and names the position")

@@ -36,6 +36,8 @@ enum SampleEvents {
                     .init(
                         admin: alice.name, publicKey: alice.publicKey, keyID: alice.keyID, addedBy: root.actor,
                         addedAt: at)),
+                .adminRemoved(
+                    .init(admin: alice.name, keyID: alice.keyID, reason: "left the team", removedBy: root.actor, removedAt: at)),
                 .approverEnrolled(
                     .init(
                         name: alice.name, publicKey: alice.publicKey, keyID: alice.keyID, slackUserID: evidence.userID,
@@ -155,7 +157,7 @@ enum SampleEvents {
     @Test func samplesCoverTheWholeCatalogue() throws {
         let types = try SampleEvents.all.map(\.type)
         #expect(Set(types) == Set(LedgerEvent.allTypes))
-        #expect(LedgerEvent.allTypes.count == 27)
+        #expect(LedgerEvent.allTypes.count == 28)
         for type in [
             "LedgerInitialized", "DeployRequested", "DeployApproved", "RollbackFailed", "TargetSet", "TokenIssued",
         ] {
@@ -199,7 +201,7 @@ enum SampleEvents {
         #expect(error?.code == .malformedEvent)
         #expect(
             error?.message
-                == "unknown event type 'DeployTeleported': this Shiplog knows 27 types; is the ledger from a newer version?"
+                == "unknown event type 'DeployTeleported': this Shiplog knows 28 types; is the ledger from a newer version?"
         )
     }
 

@@ -88,29 +88,36 @@ import Testing
         #expect(story.context("d-42").approvers.approver(keyID: story.bob.keyID)?.name == name("bob"))
     }
 
-    @Test func sameApproverTwiceCountsOnce() throws {
+    @Test func sameApproverTwiceIsRefusedAndCountsOnce() throws {
         var story = try requested()
         try story.approve("d-42", by: story.alice)
         story.advance(30)
-        try story.approve("d-42", by: story.alice)
+        let refused = ledgerError { try story.approve("d-42", by: story.alice) }
+        #expect(refused?.message == "approval refused: alice already approved; a person counts once")
+        // Recorded anyway (an older ledger, a writer past the check): the gate counts it once.
+        let statement = story.statement(for: "d-42", signer: story.alice)
+        story.recordApprovalDirectly(
+            "d-42", approver: story.alice, statement: statement, signature: story.alice.sign(statement))
         let gate = story.gate("d-42")
         #expect(gate.approvals == 1)
         #expect(
             gate.reasons == ["needs 2 approvals, has 1 of 2 (alice)", "alice already approved; a person counts once"])
     }
 
-    @Test func samePersonThroughCLIAndSlackCountsOnce() throws {
+    @Test func samePersonThroughCLIAndSlackIsRefusedAndCountsOnce() throws {
         var story = try requested()
         try story.approve("d-42", by: story.alice)
-        try slackApprove(&story, "d-42", user: "U0ALICE")
-        let gate = story.gate("d-42")
-        #expect(gate.approvals == 1)
-        #expect(gate.reasons.contains("alice already approved; a person counts once"))
+        let refused = ledgerError { try slackApprove(&story, "d-42", user: "U0ALICE") }
+        #expect(refused?.message == "approval refused: alice already approved; a person counts once")
+        #expect(story.gate("d-42").approvals == 1)
     }
 
-    @Test func keyNotAllowedForTheEnvironmentDoesNotCount() throws {
+    @Test func keyNotAllowedForTheEnvironmentIsRefusedAndDoesNotCount() throws {
         var story = try requested(EnvironmentPolicy(approvalsRequired: 1))
-        try story.approve("d-42", by: story.dave)
+        let refused = ledgerError { try story.approve("d-42", by: story.dave) }
+        #expect(refused?.message == "approval refused: dave may not approve prod (may approve: staging)")
+        let statement = story.statement(for: "d-42", signer: story.dave)
+        story.recordApprovalDirectly("d-42", approver: story.dave, statement: statement, signature: story.dave.sign(statement))
         let gate = story.gate("d-42")
         #expect(!gate.allowed)
         #expect(gate.reasons.contains("dave may not approve prod (may approve: staging)"))
@@ -256,7 +263,8 @@ import Testing
     @Test func everyReasonIsReportedAtOnce() throws {
         let policy = try EnvironmentPolicy(approvalsRequired: 2, freezeWindows: [FreezeWindow("* * * * *")])
         var story = try requested(policy)
-        try story.approve("d-42", by: story.dave)
+        let statement = story.statement(for: "d-42", signer: story.dave)
+        story.recordApprovalDirectly("d-42", approver: story.dave, statement: statement, signature: story.dave.sign(statement))
         try story.lock(story.prod, reason: "incident 123", by: story.alice)
         #expect(
             story.gate("d-42").reasons == [

@@ -30,15 +30,24 @@ import Testing
         let serviceUnlock = ledgerError {
             _ = try EnvironmentLocks.decide(
                 .unlock(environment: story.prod, service: story.web, reason: nil, by: story.alice.actor),
-                current: story.serviceEnvironment().lock, policy: policy, now: story.now)
+                current: story.serviceEnvironment().lock, policy: policy,
+                trustRoot: story.ledger.state(TrustRoot.self, .ledger), now: story.now)
         }
         #expect(serviceUnlock?.message == "web on prod is not locked")
 
-        try story.ledger.append(
-            EnvironmentLocks.decide(
-                .unlock(environment: story.prod, service: nil, reason: "resolved", by: story.bob.actor),
+        func unlock(by key: TestKey) throws -> Decision {
+            try EnvironmentLocks.decide(
+                .unlock(environment: story.prod, service: nil, reason: "resolved", by: key.actor),
                 current: story.ledger.state(EnvironmentWide.self, .environment(story.prod)).lock, policy: policy,
-                now: story.now))
+                trustRoot: story.ledger.state(TrustRoot.self, .ledger), now: story.now)
+        }
+        let notTheirs = ledgerError { _ = try unlock(by: story.bob) }
+        #expect(notTheirs?.code == .notAuthorized)
+        #expect(
+            notTheirs?.message
+                == "prod is locked by alice: incident 123 (since 2026-11-22T13:00:00Z): only alice or an admin can unlock it")
+        _ = try unlock(by: story.root)
+        try story.ledger.append(try unlock(by: story.alice))
         #expect(story.ledger.state(EnvironmentWide.self, .environment(story.prod)).lock == nil)
     }
 

@@ -16,9 +16,11 @@ public struct ChainVerifier: Sendable {
         self.batchSize = batchSize
     }
 
-    /// Walks the whole log. With `signatures`, also checks approval and command signatures
-    /// against the keys enrolled at the time (`SignatureAudit`), on every core.
-    public func verify(signatures: SignatureAudit.Scope? = nil) async throws -> ChainVerification {
+    /// Walks the whole log: the hash chain, and unless `chainOnly`, whether every command of
+    /// the ledger counts (`LedgerJudge`: its signature, its signer's authority at that point,
+    /// and that the domain would have decided exactly its events, which re-derives every
+    /// start's gate). Signatures and hashes are checked on every core; the judge walks in order.
+    public func verify(chainOnly: Bool = false) async throws -> ChainVerification {
         // Two connections reading one snapshot: appends committed while we walk are not seen,
         // so a live ledger is judged as it stood, head row included.
         let configuration = pool.configuration
@@ -34,47 +36,49 @@ public struct ChainVerifier: Sendable {
         // Read-only transactions: closing the connections when we return ends them.
 
         var chain = ChainState()
-        var audit = signatures.map(SignatureAudit.init(scope:))
+        var walk = TrustWalk()
+        var commands = 0, signatures = 0
         let batchSize = self.batchSize
         @Sendable func fetch(_ from: Int64, on connection: PostgresConnection) async throws -> [RecordedEvent] {
             try await EventStore.read(fromPosition: from, limit: batchSize, on: connection)
         }
         var connections = (primary, secondary)
         var next: Task<[RecordedEvent], any Error>? = Task { try await fetch(1, on: primary) }
-        var signatureChecks: [Task<ChainFailure?, Never>] = []
         while let pending = next {
             let events = try await pending.value
             swap(&connections.0, &connections.1)
             let connection = connections.0
             next = events.count == batchSize
                 ? Task { [last = events[events.count - 1].position] in try await fetch(last + 1, on: connection) } : nil
-            var jobs: [SignatureAudit.Job] = []
             var failure: ChainFailure?
             for event in events {
-                if let chainFailure = chain.consume(event) {
-                    failure = chainFailure
-                    break
-                }
-                guard audit != nil else { continue }
-                switch audit!.consume(event) {
-                case .success(let produced): jobs += produced
-                case .failure(let auditFailure): failure = auditFailure
-                }
+                failure = chain.consume(event)
                 if failure != nil { break }
             }
-            // Hashes and signatures are checked on every core while the walk goes on.
+            let items = chainOnly ? [] : walk.assemble(events, last: next == nil)
             let walkedUpTo = failure?.position ?? Int64.max
-            signatureChecks.append(Task { [jobs] in await Self.run(jobs, hashing: events, before: walkedUpTo) })
+            let (hashFailure, prepared) = await Self.check(events, before: walkedUpTo, preparing: items, keys: walk.keys)
+            failure = Self.earliest(failure, hashFailure)
+            commands += prepared.count
+            signatures += prepared.reduce(0) { $0 + ($1.isSigned ? 1 + $1.approvalChecks.count : 0) }
+            for judged in walk.admit(prepared) {
+                if let reason = judged.judgment.reason {
+                    failure = Self.earliest(failure, ChainFailure(position: judged.position, reason: "not counted: \(reason)"))
+                    break
+                }
+            }
             if let failure {
                 _ = try? await next?.value
-                return try await verdict(chain, await Self.earliest(failure, signatureChecks)!, on: primary)
+                return try await verdict(chain, failure, on: primary)
             }
         }
-        if let failure = await Self.earliest(audit?.finish(), signatureChecks) {
-            return try await verdict(chain, failure, on: primary)
-        }
         let head = try await EventStore.head(on: primary)
-        return chain.verdict(chain.finish(head: head))
+        var verification = chain.verdict(chain.finish(head: head))
+        if !chainOnly {
+            verification.commands = Int64(commands)
+            verification.signatures = Int64(signatures)
+        }
+        return verification
     }
 
     /// The verdict for `failure`: the good part is everything before it. A signature failure
@@ -91,39 +95,42 @@ public struct ChainVerifier: Sendable {
             reason: failure.reason)
     }
 
-    /// The failure at the lowest position among `failure` and the signature checks'.
-    private static func earliest(_ failure: ChainFailure?, _ checks: [Task<ChainFailure?, Never>]) async -> ChainFailure? {
-        var first = failure
-        for check in checks {
-            if let found = await check.value, first == nil || found.position < first!.position { first = found }
-        }
-        return first
+    private static func earliest(_ first: ChainFailure?, _ second: ChainFailure?) -> ChainFailure? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return second.position < first.position ? second : first
     }
 
-    /// Checks hashes and signatures on every core; returns the failure at the lowest position.
-    static func run(_ jobs: [SignatureAudit.Job], hashing events: [RecordedEvent] = [], before end: Int64 = .max) async -> ChainFailure? {
+    /// Checks the stored hashes of `events` and prepares `items` (decoding, signatures) on
+    /// every core; returns the hash failure at the lowest position and the prepared commands
+    /// in log order.
+    static func check(
+        _ events: [RecordedEvent], before end: Int64 = .max, preparing items: [CommandAssembler.Item], keys: KeyRing
+    ) async -> (ChainFailure?, [PreparedCommand]) {
         let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return await withTaskGroup(of: ChainFailure?.self) { group in
+        return await withTaskGroup(of: (ChainFailure?, [(Int, PreparedCommand)]).self) { group in
             for lane in 0..<lanes {
                 group.addTask {
                     var first: ChainFailure?
-                    func note(_ failure: ChainFailure?) {
-                        if let failure, first == nil || failure.position < first!.position { first = failure }
-                    }
                     var buffer: [UInt8] = []
                     buffer.reserveCapacity(1024)
                     for index in stride(from: lane, to: events.count, by: lanes) where events[index].position < end {
-                        note(ChainState.hashFailure(events[index], buffer: &buffer))
+                        first = earliest(first, ChainState.hashFailure(events[index], buffer: &buffer))
                     }
-                    for index in stride(from: lane, to: jobs.count, by: lanes) { note(jobs[index].run()) }
-                    return first
+                    var prepared: [(Int, PreparedCommand)] = []
+                    for index in stride(from: lane, to: items.count, by: lanes) {
+                        prepared.append((index, PreparedCommand.prepare(items[index], keys: keys)))
+                    }
+                    return (first, prepared)
                 }
             }
             var first: ChainFailure?
-            for await failure in group {
-                if let failure, first == nil || failure.position < first!.position { first = failure }
+            var slots = [PreparedCommand?](repeating: nil, count: items.count)
+            for await (failure, prepared) in group {
+                first = earliest(first, failure)
+                for (index, command) in prepared { slots[index] = command }
             }
-            return first
+            return (first, slots.map { $0! })
         }
     }
 }
@@ -142,9 +149,12 @@ public struct ChainVerification: Sendable, Codable, Hashable {
     public var head: Head
     public var firstBadPosition: Int64?
     public var reason: String?
+    /// Commands judged and signatures checked (nil for a chain-only walk or a failed one).
+    public var commands: Int64?
+    public var signatures: Int64?
 
     enum CodingKeys: String, CodingKey {
-        case ok, events, head, firstBadPosition, reason
+        case ok, events, head, firstBadPosition, reason, commands, signatures
     }
 
     /// Spells out `null` for a clean ledger, as the documented JSON shape promises.
@@ -155,6 +165,8 @@ public struct ChainVerification: Sendable, Codable, Hashable {
         try container.encode(head, forKey: .head)
         try container.encode(firstBadPosition, forKey: .firstBadPosition)
         try container.encode(reason, forKey: .reason)
+        try container.encodeIfPresent(commands, forKey: .commands)
+        try container.encodeIfPresent(signatures, forKey: .signatures)
     }
 }
 

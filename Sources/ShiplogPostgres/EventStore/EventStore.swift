@@ -44,8 +44,11 @@ public struct EventStore: Sendable {
     ///
     /// With `atomic`, a refused request raises and rolls the call back; without, every request
     /// gets its own outcome, so unrelated appends can share one transaction.
+    ///
+    /// An atomic request with no events appends nothing and only checks that its stream is
+    /// at the expected version: how a decision guards the streams it read but does not write.
     static func append(_ requests: [AppendRequest], atomic: Bool, on connection: PostgresConnection) async throws -> [AppendOutcome] {
-        try validate(requests)
+        try validate(requests, allowingVersionChecks: atomic)
         var streams: [String] = [], expected: [Int64?] = [], counts: [Int32] = []
         var ids: [UUID] = [], types: [String] = [], payloads: [String] = [], metadata: [String] = [], actors: [String] = []
         for request in requests {
@@ -103,13 +106,13 @@ public struct EventStore: Sendable {
         }
     }
 
-    static func validate(_ requests: [AppendRequest]) throws {
+    static func validate(_ requests: [AppendRequest], allowingVersionChecks: Bool = false) throws {
         var seen = Set<UUID>()
         for request in requests {
             guard !request.stream.isEmpty, !request.stream.contains(where: \.isNewline) else {
                 throw AppendError.invalid(stream: request.stream, "a stream name must be a non-empty single line")
             }
-            guard !request.events.isEmpty else {
+            guard !request.events.isEmpty || (allowingVersionChecks && request.expectedVersion != .any) else {
                 throw AppendError.invalid(stream: request.stream, "an append to \(request.stream) needs at least one event")
             }
             for event in request.events where !seen.insert(event.id).inserted {

@@ -192,13 +192,17 @@ public struct LedgerService: Sendable {
             now: date ?? clock(), verifier: verifier)
     }
 
-    /// The deploy's context: its events and everything the gate reads.
-    public func deploy(_ id: String) async throws -> (context: Deploy.Context, events: [LedgerEvent]) {
+    /// The deploy's context: its counted events, the events on its stream that do not count
+    /// (with the reason), and everything the gate reads.
+    public func deploy(_ id: String) async throws -> (
+        context: Deploy.Context, events: [LedgerEvent], skipped: [LoadedStreams.Skipped]
+    ) {
         let (id, request) = try await existingDeploy(id)
         let loaded = try await store.load(Deploy.streams(deployID: id, environment: request.environment, service: request.service))
         return (
             loaded.deployContext(id: id, environment: request.environment, service: request.service),
-            loaded.events[.deploy(id)] ?? []
+            loaded.events[.deploy(id)] ?? [],
+            loaded.skipped.filter { $0.stream == LedgerStream.deploy(id).name }
         )
     }
 
@@ -231,7 +235,8 @@ public struct LedgerService: Sendable {
                 : loaded.state(ServiceEnvironment.self, stream).lock
             return try EnvironmentLocks.decide(
                 command(environment, service, actor), current: current,
-                policy: loaded.state(PolicyRecord.self, .policy(environment)), now: now)
+                policy: loaded.state(PolicyRecord.self, .policy(environment)),
+                trustRoot: loaded.state(TrustRoot.self, .ledger), now: now)
         }
     }
 
@@ -274,10 +279,7 @@ public struct LedgerService: Sendable {
         let keyID = try SignerKeyID(key.keyID.description)
         let streams = Array(Set(streams + [.ledger, .approvers]))
         try await self.decide(streams, signedWith: key, actor: nil) { loaded, now in
-            let actor = try LedgerActor.resolve(
-                keyID: keyID, trustRoot: loaded.state(TrustRoot.self, .ledger),
-                approvers: loaded.state(ApproverRegistry.self, .approvers), at: now)
-            return try decide(loaded, actor, now)
+            return try decide(loaded, try loaded.world.signer(keyID).get().actor, now)
         }
     }
 
@@ -285,6 +287,8 @@ public struct LedgerService: Sendable {
         _ streams: [LedgerStream], signedWith key: SigningKey, actor name: String?,
         _ decide: @escaping @Sendable (LoadedStreams, Date) throws -> Decision
     ) async throws {
+        // A lost race decides again on fresh state: the loser gets the domain's own answer,
+        // or lands after the winner (twenty approvals at once all land). Bounded, with jitter.
         var attempt = 0
         while true {
             attempt += 1
@@ -295,11 +299,15 @@ public struct LedgerService: Sendable {
             do {
                 try await store.commit(decision, loaded: loaded, signedWith: key, actor: actor)
                 return
-            } catch let error as LedgerError where error.code == .conflict && attempt < 5 {
+            } catch let error as LedgerError where error.code == .conflict && attempt < Self.maximumAttempts {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * min(attempt, 10)))))
                 continue
             }
         }
     }
+
+    /// How often a command decides again after losing a race before it gives up.
+    static let maximumAttempts = 60
 
     private static func actorName(of decision: Decision) throws -> String {
         decision.events.compactMap(\.actor).first?.name.rawValue ?? "system"

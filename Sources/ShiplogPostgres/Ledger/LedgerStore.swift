@@ -11,43 +11,47 @@ public struct LedgerStore: Sendable {
         self.events = events
     }
 
-    /// Reads `streams` in one query.
+    /// Reads `streams` in one query, with the rest of every command that wrote to them (its
+    /// signature covers all its events), and judges them in log order: only events that count
+    /// reach the aggregates; the others are kept aside as `skipped`, with the reason.
     public func load(_ streams: [LedgerStream]) async throws -> LoadedStreams {
-        let names = Array(Set(streams.map(\.name)))
-        let byName = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
+        let requested = Set(streams + [.ledger, .approvers])
+        let names = requested.map(\.name)
         let recorded = try await events.pool.withConnection { connection in
             try EventStore.decode(
                 await connection.query(
-                    "SELECT \(unsafeRaw: EventStore.columns) FROM events WHERE stream = ANY(\(names)::text[]) ORDER BY position"))
+                    """
+                    WITH own AS (
+                        SELECT position, metadata ->> 'command' AS command FROM events WHERE stream = ANY(\(names)::text[])
+                    )
+                    SELECT \(unsafeRaw: EventStore.columns) FROM events WHERE position IN (SELECT position FROM own)
+                    UNION ALL
+                    SELECT \(unsafeRaw: EventStore.columns) FROM events
+                     WHERE metadata ->> 'command' IN (SELECT command FROM own WHERE command IS NOT NULL)
+                       AND NOT stream = ANY(\(names)::text[])
+                    ORDER BY 1
+                    """))
         }
-        var loaded = LoadedStreams()
-        for event in recorded {
-            guard let stream = byName[event.stream] else { continue }
-            loaded.events[stream, default: []].append(try Self.decode(event))
-            loaded.versions[stream] = event.streamVersion
-        }
-        return loaded
+        return LoadedStreams(judging: recorded, streams: requested)
     }
 
-    /// Decodes a stored event of the ledger's catalogue.
-    public static func decode(_ event: RecordedEvent) throws -> LedgerEvent {
-        do {
-            return try LedgerEvent.decode(type: event.type, payloadJSON: event.payload)
-        } catch {
-            throw LedgerError(
-                .malformedEvent,
-                "the event at position \(event.position) (\(event.type) on \(event.stream)) cannot be read: \(error); run shiplog verify")
-        }
-    }
-
-    /// Signs `decision` as one command with `key` and appends it atomically; every stream the
-    /// decision touches must still be at the version in `loaded` (or not exist, if never read).
+    /// Signs `decision` as one command with `key` and appends it atomically. Every stream the
+    /// decision was made from must still be at the version in `loaded`, those it writes and
+    /// those it only read (a lock, a revocation or a policy that changed meanwhile makes the
+    /// append conflict, and the caller decides again).
     @discardableResult
     public func commit(_ decision: Decision, loaded: LoadedStreams, signedWith key: SigningKey, actor: String) async throws -> [AppendResult] {
         guard !decision.isEmpty else { return [] }
-        let requests = try Self.signedRequests(for: decision, signedWith: key, actor: { _ in actor }, version: loaded.version)
+        var requests = try Self.signedRequests(
+            for: decision, signedWith: key, actor: { $0.recordedActorName ?? actor }, version: loaded.version)
+        let written = Set(requests.map(\.stream))
+        for stream in loaded.streams.sorted(by: { $0.name < $1.name }) where !written.contains(stream.name) {
+            let version = loaded.version(stream)
+            requests.append(
+                AppendRequest(stream: stream.name, expectedVersion: version == 0 ? .noStream : .exact(version), events: []))
+        }
         do {
-            return try await events.appendAtomically(requests)
+            return try await events.appendAtomically(requests).filter { written.contains($0.stream) }
         } catch let error as AppendError where error.code == .wrongExpectedVersion {
             throw LedgerError(
                 .conflict,

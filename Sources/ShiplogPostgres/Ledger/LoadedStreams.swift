@@ -1,12 +1,56 @@
+import Foundation
 import ShiplogCore
 
-/// Streams read for one decision: their events and the version each was at, so the decision
-/// appends with exactly those expected versions (optimistic concurrency).
+/// Streams read for one decision: the events that count, the version each stream was at (so
+/// the decision appends with exactly those expected versions, and fails if any stream it read
+/// moved on), and the events that do not count, with the reason.
 public struct LoadedStreams: Sendable {
-    var events: [LedgerStream: [LedgerEvent]] = [:]
-    var versions: [LedgerStream: Int64] = [:]
+    /// An event the judge did not count (`LedgerJudge`): never acted on, shown as such.
+    public struct Skipped: Sendable, Hashable, Codable {
+        public var position: Int64
+        public var stream: String
+        public var type: String
+        public var reason: String
+    }
 
-    /// The aggregate's state from its stream (initial when the stream is empty).
+    var events: [LedgerStream: [LedgerEvent]] = [:]
+    /// Counted events of the loaded streams with their positions, in log order.
+    public private(set) var timeline: [(position: Int64, stream: LedgerStream, event: LedgerEvent)] = []
+    var versions: [LedgerStream: Int64] = [:]
+    /// Events of the loaded streams that do not count, in log order.
+    public private(set) var skipped: [Skipped] = []
+    /// The streams read whole.
+    public let streams: Set<LedgerStream>
+    /// Every aggregate of the loaded streams, folded from what counts.
+    public private(set) var world: LedgerWorld
+
+    /// Judges `recorded` (the loaded streams' events and the rest of their commands, in log
+    /// order) and keeps what counts.
+    init(judging recorded: [RecordedEvent], streams: Set<LedgerStream>) {
+        self.streams = streams
+        self.world = LedgerWorld(loaded: streams)
+        let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
+        for event in recorded {
+            if let stream = names[event.stream] { versions[stream] = max(versions[stream] ?? 0, event.streamVersion) }
+        }
+        var walk = TrustWalk(world: world)
+        defer { world = walk.world }
+        for judged in walk.judge(recorded) {
+            switch judged.judgment {
+            case .counted:
+                for entry in judged.command?.entries ?? [] where streams.contains(entry.stream) {
+                    events[entry.stream, default: []].append(entry.event)
+                    timeline.append((entry.position, entry.stream, entry.event))
+                }
+            case .skipped(let reason):
+                for event in judged.events where names[event.stream] != nil {
+                    skipped.append(Skipped(position: event.position, stream: event.stream, type: event.type, reason: reason))
+                }
+            }
+        }
+    }
+
+    /// The aggregate's state from its stream's counted events (initial when there are none).
     public func state<A: Aggregate>(_: A.Type, _ stream: LedgerStream) -> A.State {
         A.replay(events[stream] ?? [])
     }
@@ -15,13 +59,6 @@ public struct LoadedStreams: Sendable {
 
     /// The deploy aggregate's whole context, when its streams were loaded.
     public func deployContext(id: DeployID, environment: Environment, service: ServiceName) -> Deploy.Context {
-        Deploy.Context(
-            deploy: state(Deploy.self, .deploy(id)),
-            serviceEnvironment: state(ServiceEnvironment.self, .serviceEnvironment(environment, service)),
-            environment: state(EnvironmentWide.self, .environment(environment)),
-            builds: state(BuildCatalog.self, .build(service)),
-            policy: state(PolicyRecord.self, .policy(environment)),
-            approvers: state(ApproverRegistry.self, .approvers),
-            trustRoot: state(TrustRoot.self, .ledger))
+        world.deployContext(id: id, environment: environment, service: service)
     }
 }

@@ -41,6 +41,10 @@ extension Events {
                 throw ValidationError(
                     "\(type) is one of the ledger's own events: record it with the shiplog command that checks and signs it (see shiplog --help), not with events append")
             }
+            if LedgerEvent.isLedgerStreamName(stream) {
+                throw ValidationError(
+                    "\(stream) is one of the ledger's own streams (ledger, approvers, tokens, policy-*, build-*, migrations-*, deploy-*, env-*, alarm-*): only the shiplog commands that check and sign write there; pick another stream name")
+            }
             if let id, UUID(uuidString: id) == nil {
                 throw ValidationError("--id must be a UUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301; got '\(id)'")
             }

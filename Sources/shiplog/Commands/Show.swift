@@ -41,6 +41,8 @@ struct Show: AsyncParsableCommand {
         var gate: Gate
         var approvals: [ApprovalReport]
         var timeline: [Step]
+        /// Events on the deploy's stream that do not count: never acted on.
+        var notCounted: [LoadedStreams.Skipped]
     }
 
     struct Gate: Encodable {
@@ -52,7 +54,7 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         let ledger = try await database.ledger()
-        let (context, events) = try await ledger.deploy(id)
+        let (context, events, skipped) = try await ledger.deploy(id)
         let decision = ledger.evaluate(context, at: context.deploy.started?.startedAt)
         guard let request = context.deploy.request else { throw ValidationError("unknown deploy \(id)") }
         let build = context.builds.build(artifact: request.artifact)
@@ -74,7 +76,8 @@ struct Show: AsyncParsableCommand {
             approvals: decision.verdicts.map { ApprovalReport($0, expiresAt: expiries[$0.approvedAt]) },
             timeline: events.filter { !($0.type.hasPrefix("ActiveDeploy")) }.map {
                 Report.Step(at: Timestamps.iso8601($0.occurredAt), event: $0.type, summary: EventSummary.line($0))
-            })
+            },
+            notCounted: skipped)
         if output.json { return try JSONOutput.print(report) }
 
         print("deploy \(report.id): \(report.service) \(report.version) → \(report.environment)  [\(report.status)]\(report.breakGlass ? "  BREAK-GLASS" : "")\(report.allowUnrecorded ? "  UNRECORDED ARTIFACT" : "")")
@@ -91,6 +94,10 @@ struct Show: AsyncParsableCommand {
         if report.approvals.isEmpty { print("  none") }
         print("\ntimeline:")
         for step in report.timeline { print("  \(step.at)  \(step.summary)") }
+        if !report.notCounted.isEmpty {
+            print("\nnot counted (recorded, but not by a key allowed to; never acted on):")
+            for event in report.notCounted { print("  ✗ position \(event.position) \(event.type): \(event.reason)") }
+        }
         if !report.gate.allowed && report.status == "requested" {
             print("\ngate closed: " + report.gate.reasons.joined(separator: "; "))
         }

@@ -1,28 +1,33 @@
 import ArgumentParser
 import ShiplogPostgres
 
-/// `shiplog verify`: recomputes the hash chain from the stored rows.
+/// `shiplog verify`: recomputes the hash chain and judges every command of the ledger.
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Recompute the hash chain and check the signatures; name the first bad position.",
+        abstract: "Recompute the hash chain and judge every command; name the first bad position.",
         discussion: """
-            Recomputes every event's hash from the stored rows, and checks every approval's signature \
-            (and every command that changes keys, policies, locks or breaks glass) against the key \
-            enrolled at that time. Exit 0 when the ledger is intact, 1 when it is not.
+            Recomputes every event's hash from the stored rows, and judges every command of the \
+            ledger: its signature against the key enrolled at that point of the log, its signer's \
+            authority (an admin for trust and rules, the approver for an approval, ...), and that \
+            the domain would have decided exactly its events there, which re-derives every start's \
+            gate. Exit 0 when the ledger is intact, 1 when it is not.
             """)
 
-    @Flag(name: .customLong("all-signatures"), help: "Also check every command's signature, not only approvals and trust changes (about one Ed25519 check per event: slower).")
+    @Flag(name: .customLong("chain-only"), help: "Only recompute the hash chain; judge no command.")
+    var chainOnly = false
+    @Flag(name: .customLong("all-signatures"), help: .hidden)
     var allSignatures = false
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let pool = try await database.open(maximumConnections: 2)
-        let verification = try await ChainVerifier(pool: pool).verify(signatures: allSignatures ? .everything : .approvalsAndTrust)
+        let verification = try await ChainVerifier(pool: pool).verify(chainOnly: chainOnly)
         if output.json {
             try JSONOutput.print(verification)
         } else if verification.ok {
-            print("ok: \(verification.events) events, head \(verification.head.position) \(verification.head.hash)")
+            let judged = verification.commands.map { ", \($0) commands judged" } ?? " (chain only)"
+            print("ok: \(verification.events) events\(judged), head \(verification.head.position) \(verification.head.hash)")
         } else {
             print(
                 "TAMPERED at position \(verification.firstBadPosition ?? 0): \(verification.reason ?? "")\n"

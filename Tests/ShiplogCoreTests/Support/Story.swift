@@ -93,7 +93,8 @@ struct Story {
         try ledger.append(
             EnvironmentLocks.decide(
                 .lock(environment: environment, service: service, reason: reason, by: key.actor), current: current,
-                policy: ledger.state(PolicyRecord.self, .policy(environment)), now: now))
+                policy: ledger.state(PolicyRecord.self, .policy(environment)),
+                trustRoot: ledger.state(TrustRoot.self, .ledger), now: now))
     }
 
     /// Requests `version` of web to `environment` as `key`.

@@ -171,7 +171,7 @@ struct HistoryProjectionTests {
         }
     }
 
-    @Test("an approval recorded twice by the same person lists them once and counts both")
+    @Test("a second approval by the same person is refused; history lists each approver once")
     func repeatedApproval() async throws {
         try await ProjectionTestDatabase.withFresh { database in
             let story = ProjectionStory(store: EventStore(pool: database.pool))
@@ -181,12 +181,12 @@ struct HistoryProjectionTests {
             try await story.approve("d-1", by: story.alice)
             try await Projector(pool: database.pool).catchUp()
             story.advance(60)
-            try await story.approve("d-1", by: story.alice)
+            await #expect(throws: LedgerError.self) { try await story.approve("d-1", by: story.alice) }
             try await story.approve("d-1", by: story.bob)
             try await Projector(pool: database.pool).catchUp()
             let entry = try #require(try await LedgerQueries(pool: database.pool).deploy(id: "d-1"))
             #expect(entry.approvers == ["alice", "bob"])
-            #expect(entry.approvalCount == 3)
+            #expect(entry.approvalCount == 2)
             #expect(entry.outcome == .requested)
         }
     }

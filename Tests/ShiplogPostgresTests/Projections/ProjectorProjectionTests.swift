@@ -47,7 +47,6 @@ struct ProjectorProjectionTests {
             try await story.approve("d-2", by: story.alice)
             try await projector.catchUp()
             try await story.approve("d-2", by: story.bob)
-            try await story.approve("d-2", by: story.bob)
             try await story.start("d-2", by: story.ci)
             try await story.lock("prod", reason: "freeze", by: story.erin)
             try await story.deploy("d-3", "api", to: "staging", version: "2.0.0")

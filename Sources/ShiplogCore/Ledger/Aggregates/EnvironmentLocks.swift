@@ -7,7 +7,8 @@ import Foundation
 /// With `--service web` it is on `env-prod-web` (`ServiceEnvironment`). The gate for web on prod
 /// reads both (`ServiceEnvironment.State.locks(with:)`). Each lock is lifted by an unlock of the
 /// same scope: unlocking web does not lift a lock on all of prod.
-/// Any enrolled actor may lock or unlock (the on-call engineer must be able to); who did is on the record.
+/// Any enrolled actor may lock (the on-call engineer must be able to); only an admin or the person
+/// who placed the lock may lift it. Who did is on the record.
 public enum EnvironmentLocks {
     public enum Command: Hashable, Sendable {
         case lock(environment: Environment, service: ServiceName?, reason: String, by: LedgerActor)
@@ -21,9 +22,10 @@ public enum EnvironmentLocks {
 
     /// Decides a lock or unlock. `current` is the lock on the command's own stream:
     /// `EnvironmentWide.State.lock` without a service, `ServiceEnvironment.State.lock` with one.
-    public static func decide(_ command: Command, current: EnvironmentLock?, policy: PolicyRecord.State, now: Date)
-        throws -> Decision
-    {
+    public static func decide(
+        _ command: Command, current: EnvironmentLock?, policy: PolicyRecord.State, trustRoot: TrustRoot.State,
+        now: Date
+    ) throws -> Decision {
         switch command {
         case .lock(let environment, let service, let reason, let actor):
             _ = try PolicyRecord.requirePolicy(policy, for: environment)
@@ -44,9 +46,15 @@ public enum EnvironmentLocks {
         case .unlock(let environment, let service, let reason, let actor):
             _ = try PolicyRecord.requirePolicy(policy, for: environment)
             let reason = try FreeText.optional(reason, what: "the reason")
-            guard current != nil else {
+            guard let current else {
                 let what = service.map { "\($0) on \(environment)" } ?? environment.rawValue
                 throw LedgerError(.wrongState, "\(what) is not locked")
+            }
+            guard current.lockedBy.name == actor.name || trustRoot.isAdmin(actor.keyID) else {
+                throw LedgerError(
+                    .notAuthorized,
+                    "\(current) (since \(LedgerTime.secondsString(current.lockedAt))): only \(current.lockedBy.name) or an admin can unlock it"
+                )
             }
             return Decision(
                 stream: stream(environment: environment, service: service),

@@ -28,6 +28,8 @@ public enum TrustRoot: Aggregate {
         case initialize(name: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID)
         /// Another admin, added by an existing one.
         case addAdmin(name: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID, by: LedgerActor)
+        /// An admin removed by another admin; never the last one.
+        case removeAdmin(name: ActorName, reason: String?, by: LedgerActor)
     }
 
     public static var initial: State { State() }
@@ -59,6 +61,25 @@ public enum TrustRoot: Aggregate {
                 events: [
                     .adminAdded(.init(admin: name, publicKey: publicKey, keyID: keyID, addedBy: actor, addedAt: now))
                 ])
+        case .removeAdmin(let name, let reason, let actor):
+            try requireAdmin(actor, in: state)
+            let reason = try FreeText.optional(reason, what: "the reason")
+            guard let admin = state.admins.first(where: { $0.name == name }) else {
+                let names = state.admins.map(\.name.rawValue).joined(separator: ", ")
+                throw LedgerError(.notFound, "\(name) is not an admin (admins: \(names))")
+            }
+            guard admin.keyID != actor.keyID else {
+                throw LedgerError(.notAuthorized, "an admin cannot remove themself: another admin must sign the removal")
+            }
+            guard state.admins.count > 1 else {
+                throw LedgerError(.wrongState, "\(name) is the last admin; add another admin before removing this one")
+            }
+            return Decision(
+                stream: .ledger,
+                events: [
+                    .adminRemoved(
+                        .init(admin: name, keyID: admin.keyID, reason: reason, removedBy: actor, removedAt: now))
+                ])
         }
     }
 
@@ -82,6 +103,8 @@ public enum TrustRoot: Aggregate {
         case .adminAdded(let e):
             state.admins.append(
                 Admin(name: e.admin, publicKey: e.publicKey, keyID: e.keyID, addedBy: e.addedBy, addedAt: e.addedAt))
+        case .adminRemoved(let e):
+            state.admins.removeAll { $0.keyID == e.keyID }
         default:
             break
         }

@@ -35,4 +35,22 @@ extension LedgerEvent {
             self.addedAt = addedAt
         }
     }
+
+    /// An admin key leaves the trust root (stream `ledger`), removed by another admin. The last
+    /// admin cannot be removed. Commands it signs from here on are not counted.
+    public struct AdminRemoved: Hashable, Sendable, Codable {
+        public var admin: ActorName
+        public var keyID: SignerKeyID
+        public var reason: String?
+        public var removedBy: LedgerActor
+        public var removedAt: Date
+
+        public init(admin: ActorName, keyID: SignerKeyID, reason: String?, removedBy: LedgerActor, removedAt: Date) {
+            self.admin = admin
+            self.keyID = keyID
+            self.reason = reason
+            self.removedBy = removedBy
+            self.removedAt = removedAt
+        }
+    }
 }

@@ -10,6 +10,7 @@ public enum LedgerEvent: Hashable, Sendable {
     // Trust root (`ledger`)
     case ledgerInitialized(LedgerInitialized)
     case adminAdded(AdminAdded)
+    case adminRemoved(AdminRemoved)
     // Approvers (`approvers`)
     case approverEnrolled(ApproverEnrolled)
     case approverRevoked(ApproverRevoked)
@@ -52,6 +53,7 @@ public enum LedgerEvent: Hashable, Sendable {
         switch self {
         case .ledgerInitialized: return "LedgerInitialized"
         case .adminAdded: return "AdminAdded"
+        case .adminRemoved: return "AdminRemoved"
         case .approverEnrolled: return "ApproverEnrolled"
         case .approverRevoked: return "ApproverRevoked"
         case .policySet: return "PolicySet"
@@ -82,7 +84,7 @@ public enum LedgerEvent: Hashable, Sendable {
 
     /// Every event type, in catalogue order.
     public static let allTypes: [String] = [
-        "LedgerInitialized", "AdminAdded", "ApproverEnrolled", "ApproverRevoked", "PolicySet",
+        "LedgerInitialized", "AdminAdded", "AdminRemoved", "ApproverEnrolled", "ApproverRevoked", "PolicySet",
         "TargetSet", "TokenIssued", "TokenRevoked", "BuildRecorded", "MigrationApplied",
         "MigrationFailed", "DeployRequested", "DeployApproved", "DeployRejected", "DeployCancelled",
         "DeployStarted", "DeploySucceeded", "DeployFailed", "EnvironmentLocked", "EnvironmentUnlocked",
@@ -96,6 +98,7 @@ public enum LedgerEvent: Hashable, Sendable {
         switch self {
         case .ledgerInitialized(let e): return LedgerActor(name: e.admin, keyID: e.keyID)
         case .adminAdded(let e): return e.addedBy
+        case .adminRemoved(let e): return e.removedBy
         case .approverEnrolled(let e): return e.enrolledBy
         case .approverRevoked(let e): return e.revokedBy
         case .policySet(let e): return e.setBy
@@ -123,11 +126,19 @@ public enum LedgerEvent: Hashable, Sendable {
         }
     }
 
+    /// The name written to the log's `actor` column: the actor, or for an approval the person
+    /// approving; nil for what the system observed by itself.
+    public var recordedActorName: String? {
+        if case .deployApproved(let e) = self { return e.approver.rawValue }
+        return actor?.name.rawValue
+    }
+
     /// When it happened, as the command's `now` said.
     public var occurredAt: Date {
         switch self {
         case .ledgerInitialized(let e): return e.initializedAt
         case .adminAdded(let e): return e.addedAt
+        case .adminRemoved(let e): return e.removedAt
         case .approverEnrolled(let e): return e.enrolledAt
         case .approverRevoked(let e): return e.revokedAt
         case .policySet(let e): return e.setAt

@@ -7,8 +7,10 @@ extension Gate {
     /// Refused with the reason (`LedgerError` code `.approvalRefused`): an unknown or revoked
     /// key, a signature that does not verify, a statement naming another deploy, environment,
     /// service, version or artifact, a CI key, a Slack approval not signed by the bot or from
-    /// an unknown Slack user. Whether the approval counts (environment, expiry, requester,
-    /// duplicates) is left to the gate, which re-checks everything each time it is asked.
+    /// an unknown Slack user; and an approval that could not count: a person not allowed for
+    /// the environment, the requester (unless the policy allows it), a statement already
+    /// expired, or a person whose approval already counts. The gate still re-checks every
+    /// approval each time it is asked, because approvals expire and keys are revoked.
     public static func checkApprovalSubmission(
         statement: ApprovalStatement,
         signature: SignatureBytes,
@@ -16,6 +18,7 @@ extension Gate {
         via: ApprovalChannel,
         deploy: Deploy.State,
         approvers: ApproverRegistry.State,
+        policy: EnvironmentPolicy,
         now: Date,
         verifier: some SignatureVerifier
     ) throws -> ActorName {
@@ -34,6 +37,18 @@ extension Gate {
             signerKeyID: signerKeyID, via: via, approvedAt: now)
         switch assess(candidate, request: request, approvers: approvers, now: now, verifier: verifier) {
         case .success(let person):
+            if let problem = countingProblem(
+                person: person, approval: candidate, request: request, policy: policy, now: now)
+            {
+                throw LedgerError(.approvalRefused, "approval refused: \(problem)")
+            }
+            let counted = evaluate(
+                deploy: deploy, approvers: approvers, policy: policy, locks: [], now: now, verifier: verifier
+            ).approvedBy
+            if counted.contains(person.name) {
+                throw LedgerError(
+                    .approvalRefused, "approval refused: \(ApprovalProblem.duplicate(approver: person.name.rawValue))")
+            }
             return person.name
         case .failure(let problem):
             throw LedgerError(.approvalRefused, "approval refused: \(problem)")

@@ -255,6 +255,7 @@ final class ProjectionStory {
                 .lock(environment: environment, service: service, reason: reason, by: key.actor),
                 current: currentLock(environment, service),
                 policy: state(PolicyRecord.self, .policy(environment)),
+                trustRoot: state(TrustRoot.self, .ledger),
                 now: now
             )
         )
@@ -268,6 +269,7 @@ final class ProjectionStory {
                 .unlock(environment: environment, service: service, reason: "all clear", by: key.actor),
                 current: currentLock(environment, service),
                 policy: state(PolicyRecord.self, .policy(environment)),
+                trustRoot: state(TrustRoot.self, .ledger),
                 now: now
             )
         )

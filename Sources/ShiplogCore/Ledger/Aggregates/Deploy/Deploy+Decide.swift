@@ -21,13 +21,14 @@ extension Deploy {
             return try decideRequest(request, context: context, now: now)
 
         case .approve(let id, let statement, let signature, let via):
-            let (state, _) = try existing(context.deploy, id)
+            let (state, request) = try existing(context.deploy, id)
             guard state.status == .requested else {
                 throw wrongState(id, state.status, "approved")
             }
+            let policy = try PolicyRecord.requirePolicy(context.policy, for: request.environment)
             let approver = try Gate.checkApprovalSubmission(
                 statement: statement, signature: signature, signerKeyID: statement.signer, via: via,
-                deploy: state, approvers: context.approvers, now: now, verifier: verifier)
+                deploy: state, approvers: context.approvers, policy: policy, now: now, verifier: verifier)
             return Decision(
                 stream: .deploy(id),
                 events: [

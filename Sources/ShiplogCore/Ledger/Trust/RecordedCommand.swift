@@ -1,0 +1,46 @@
+import Foundation
+
+/// One signed command as the log holds it: the events it appended, in log order, decoded.
+public struct RecordedCommand: Sendable {
+    public struct Entry: Sendable {
+        public var position: Int64
+        public var stream: LedgerStream
+        public var event: LedgerEvent
+
+        public init(position: Int64, stream: LedgerStream, event: LedgerEvent) {
+            self.position = position
+            self.stream = stream
+            self.event = event
+        }
+    }
+
+    public var id: UUID
+    /// The key id the command's envelope names as its signer.
+    public var signer: SignerKeyID
+    public var entries: [Entry]
+
+    public init(id: UUID, signer: SignerKeyID, entries: [Entry]) {
+        self.id = id
+        self.signer = signer
+        self.entries = entries
+    }
+
+    /// The position of its first event.
+    public var position: Int64 { entries.first?.position ?? 0 }
+}
+
+/// Whether an event counts: the gate, every decision, the projections and `verify` act only on
+/// counted events.
+public enum Judgment: Hashable, Sendable {
+    case counted
+    /// Skipped, never acted on; `reason` says why (shown by `show`, `audit`, `events read`,
+    /// reported by `verify`).
+    case skipped(reason: String)
+
+    public var isCounted: Bool { self == .counted }
+
+    public var reason: String? {
+        if case .skipped(let reason) = self { return reason }
+        return nil
+    }
+}
