@@ -9,7 +9,7 @@ public struct CryptoError: Error, CustomStringConvertible, Sendable {
         case invalidKey
         /// A key id that is not 16 lowercase hex characters.
         case invalidKeyID
-        /// A key file is readable or writable by group or others.
+        /// A key file, or the file holding its passphrase, is readable or writable by group or others.
         case keyFilePermissions
         /// A key file does not exist.
         case keyFileMissing

@@ -57,6 +57,39 @@ struct EmbeddedDatabaseTests {
         #expect(try await shiplog("db", "status", "--json").jsonObject()["running"] as? Bool == false)
     }
 
+    @Test("PGPORT, PGHOST, PGHOSTADDR, PGUSER, PGDATABASE and PGDATA set for another server do not lead shiplog astray")
+    func ignoresPGVariables() async throws {
+        let home = "/tmp/slh-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: false)
+        let plain = ShiplogBinary(environment: ["SHIPLOG_HOME": home, "USER": "ci-runner"])
+        let elsewhere = ShiplogBinary(environment: [
+            "SHIPLOG_HOME": home, "USER": "ci-runner", "PGPORT": "1", "PGHOST": "/nonexistent", "PGHOSTADDR": "127.0.0.1",
+            "PGUSER": "nobody", "PGDATABASE": "nowhere", "PGDATA": "/nonexistent/data",
+        ])
+        defer { Self.stopAndRemove(home, with: plain) }
+
+        // Created and started with the variables set; then reached without them, and back.
+        let first = try await elsewhere("events", "append", "--stream", "release-d-1", "--type", "ReleaseNoted", "--data", "{}")
+        #expect(first.status == 0, "\(first)")
+        #expect(first.stdout == "1\n")
+        let second = try await plain("events", "append", "--stream", "release-d-1", "--type", "ReleaseNoted", "--data", "{}")
+        #expect(second.stdout == "2\n", "\(second)")
+        let again = try await elsewhere("events", "read", "--json")
+        #expect(again.status == 0, "\(again)")
+        #expect((try? again.json() as? [[String: Any]])?.count == 2, "\(again)")
+
+        // Started without them, then reached with them.
+        #expect(try await plain("db", "stop").status == 0)
+        #expect(try await plain("db", "start").status == 0)
+        let verify = try await elsewhere("verify")
+        #expect(verify.status == 0, "\(verify)")
+        #expect(verify.stdout.hasPrefix("ok: 2 events"), "\(verify)")
+
+        let stop = try await elsewhere("db", "stop")
+        #expect(stop.status == 0, "\(stop)")
+        #expect(try await plain("db", "status", "--json").jsonObject()["running"] as? Bool == false)
+    }
+
     /// Always leaves no server behind: `shiplog db stop`, else the postmaster this test started.
     private static func stopAndRemove(_ home: String, with shiplog: ShiplogBinary) {
         _ = try? shiplog.runNow("db", "stop")

@@ -219,6 +219,25 @@ struct EventsCommandTests {
         #expect(lines.last?.contains("ReleaseNoted") == true)
     }
 
+    @Test("read for people shows escape sequences and bidi overrides from stored text as visible escapes; --json keeps them exact")
+    func readEscapesStoredText() async throws {
+        let shiplog = try await migratedCLI()
+        let type = "Foo\u{1b}[31m"
+        let data = #"{"note":"\#u{202e}gnp.exe"}"#
+        try #require(try await shiplog("events", "append", "--stream", "release-d-1", "--type", type, "--data", data).status == 0)
+
+        let run = try await shiplog("events", "read")
+
+        #expect(run.status == 0, "\(run)")
+        #expect(!run.stdout.contains("\u{1b}"), "the terminal must not be recoloured")
+        #expect(!run.stdout.contains("\u{202e}"))
+        #expect(run.stdout.contains(#"Foo\x1b[31m"#), "\(run)")
+        #expect(run.stdout.contains(#"{"note":"\u{202E}gnp.exe"}"#), "\(run)")
+        let events = try #require(try await shiplog("events", "read", "--json").json() as? [[String: Any]])
+        #expect(events.first?["type"] as? String == type)
+        #expect((events.first?["data"] as? [String: Any])?["note"] as? String == "\u{202e}gnp.exe")
+    }
+
     @Test("reading a stream nobody appended to fails and says it was not found")
     func unknownStream() async throws {
         let shiplog = try await migratedCLI()

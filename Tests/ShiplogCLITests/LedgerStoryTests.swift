@@ -214,6 +214,31 @@ struct LedgerStoryTests {
         #expect(try await ledger.ok("show", id).stdout.contains("BREAK-GLASS"))
     }
 
+    @Test("reasons holding bidi overrides are shown escaped by show, status, audit and the gate, and exact in JSON")
+    func storedTextIsEscapedForPeople() async throws {
+        let ledger = try await Self.ledger()
+        let reason = "fix \u{202e}txt.exe\u{202c} \u{2066}now\u{2069}"
+        let escaped = #"fix \u{202E}txt.exe\u{202C} \u{2066}now\u{2069}"#
+        let id = try await ledger.ok(
+            "deploy", "request", "--service", "web", "--env", "prod", "--version", "1.2.3", "--reason", reason, "--key",
+            ledger.key("carol")
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await ledger.ok("lock", "--env", "prod", "--reason", reason, "--key", ledger.key("alice"))
+
+        let gate = try await ledger.shiplog.run(["deploy", "gate", id])
+        let views = [
+            ("show", try await ledger.ok("show", id).stdout), ("gate", gate.stdout),
+            ("audit", try await ledger.ok("audit", "--actor", "alice").stdout),
+            ("status", try await ledger.ok("status").stdout),
+        ]
+        for (view, text) in views {
+            #expect(!text.unicodeScalars.contains { $0.properties.isBidiControl }, "\(view): \(text)")
+            #expect(text.contains(escaped), "\(view): \(text)")
+        }
+        let shown = try await ledger.ok("show", id, "--json").jsonObject()
+        #expect(shown["reason"] as? String == reason)
+    }
+
     @Test("an approval whose signature was altered in the database: the gate does not count it and verify names it")
     func alteredApprovalSignature() async throws {
         let ledger = try await Self.ledger()

@@ -274,6 +274,48 @@ import Testing
         }
     }
 
+    @Test func passphraseFileReadableByOthersIsRefusedWithAChmodHint() throws {
+        try withTemporaryDirectory { directory in
+            let path = "\(directory)/passphrase"
+            try write("correct horse\n", to: path, mode: 0o644)
+
+            let error = #expect(throws: CryptoError.self) { try KeyFile.readPassphrase(fromFile: path) }
+            #expect(error?.code == .keyFilePermissions)
+            #expect(error?.message == "passphrase file \(path) is readable by others (mode 0644); run: chmod 600 \(path)")
+            #expect(error?.message.contains("correct horse") == false)
+        }
+    }
+
+    @Test(arguments: [0o640, 0o604, 0o620, 0o602, 0o610, 0o601, 0o444])
+    func passphraseFileAccessibleByGroupOrOthersIsRefused(mode: Int) throws {
+        try withTemporaryDirectory { directory in
+            let path = "\(directory)/passphrase"
+            try write("correct horse\n", to: path, mode: mode)
+            let error = #expect(throws: CryptoError.self) { try KeyFile.readPassphrase(fromFile: path) }
+            #expect(error?.code == .keyFilePermissions)
+            #expect(error?.message.contains("chmod 600 \(path)") == true)
+        }
+    }
+
+    @Test(arguments: [0o600, 0o400])
+    func passphraseFileOnlyItsOwnerCanReadIsRead(mode: Int) throws {
+        try withTemporaryDirectory { directory in
+            let path = "\(directory)/passphrase"
+            try write("correct horse\n", to: path, mode: mode)
+            #expect(try KeyFile.readPassphrase(fromFile: path) == Array("correct horse".utf8))
+        }
+    }
+
+    @Test func passphraseFromAPipeIsRead() throws {
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        let text = Array("correct horse\n".utf8)
+        #expect(write(ends[1], text, text.count) == text.count)
+        close(ends[1])
+        #expect(try KeyFile.readPassphrase(fromFile: "/dev/fd/\(ends[0])") == Array("correct horse".utf8))
+    }
+
     @Test func passphraseFromAFileOpensTheKeyItEncrypted() throws {
         try withTemporaryDirectory { directory in
             try write("s3cret passphrase\n", to: "\(directory)/passphrase")

@@ -113,13 +113,20 @@ public enum KeyFile: Sendable {
 
     /// Reads a passphrase from a file, dropping one trailing newline (`\n` or `\r\n`).
     ///
-    /// Unlike key files, permissions are not enforced: orchestrators commonly mount secret files
-    /// with mode 0444, and the passphrase is useless without the key file.
-    /// - Throws: `CryptoError` with code `.io` or `.passphraseRequired` (empty file).
+    /// Refuses a file that group or others may access, as for key files: the passphrase is what
+    /// keeps an encrypted key file that leaks from being a leaked identity. (Secret mounts can
+    /// be given mode 0400 or 0600.) A pipe, such as `<(pass show shiplog)`, stores nothing and
+    /// is read as it is.
+    /// - Throws: `CryptoError` with code `.keyFilePermissions`, `.io` or `.passphraseRequired`
+    ///   (empty file).
     public static func readPassphrase(fromFile path: String) throws -> [UInt8] {
         var passphrase: [UInt8]
         do {
             let file = try FileDescriptor(path: path, flags: O_RDONLY)
+            let status = try file.status()
+            if status.st_mode & S_IFMT == S_IFREG {
+                try requireOwnerOnly(status, of: "passphrase file", at: path)
+            }
             guard let contents = try file.readAll(limit: maximumSize) else {
                 throw CryptoError(.io, "passphrase file \(path) is larger than \(maximumSize) bytes")
             }
@@ -258,14 +265,7 @@ extension KeyFile {
             guard status.st_mode & S_IFMT == S_IFREG else {
                 throw CryptoError(.keyFileMalformed, "key file \(path) is not a regular file")
             }
-            let mode = status.st_mode & 0o7777
-            if mode & 0o077 != 0 {
-                let access = mode & 0o044 != 0 ? "readable" : "accessible"
-                throw CryptoError(
-                    .keyFilePermissions,
-                    "key file \(path) is \(access) by others (mode \(octal(mode))); run: chmod 600 \(shellQuoted(path))"
-                )
-            }
+            try requireOwnerOnly(status, of: "key file", at: path)
             guard let contents = try file.readAll(limit: maximumSize) else {
                 throw CryptoError(
                     .keyFileMalformed,
@@ -281,6 +281,18 @@ extension KeyFile {
                 )
             }
             throw CryptoError(.io, "cannot read key file \(path): \(error.reason)")
+        }
+    }
+
+    /// Throws unless only the file's owner may read or write it, with the `chmod` that fixes it.
+    private static func requireOwnerOnly(_ status: stat, of kind: String, at path: String) throws {
+        let mode = status.st_mode & 0o7777
+        if mode & 0o077 != 0 {
+            let access = mode & 0o044 != 0 ? "readable" : "accessible"
+            throw CryptoError(
+                .keyFilePermissions,
+                "\(kind) \(path) is \(access) by others (mode \(octal(mode))); run: chmod 600 \(shellQuoted(path))"
+            )
         }
     }
 

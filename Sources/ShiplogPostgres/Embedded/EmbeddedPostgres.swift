@@ -6,6 +6,10 @@ import Foundation
 /// initdb on first use and reused afterwards, listens only on a Unix socket in that folder
 /// (no TCP port), and trusts local connections, which the folder's 0700 mode limits to its
 /// owner. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
+///
+/// The user's `PG*` variables (PGPORT, PGHOST, PGUSER, PGDATABASE, ...) are for their own
+/// servers: the cluster's programs run without them, and the connection string names every
+/// setting they would otherwise fill in.
 public struct EmbeddedPostgres: Sendable {
     public let home: URL
     public var clusterDirectory: URL { home.appending(path: "postgres") }
@@ -14,6 +18,8 @@ public struct EmbeddedPostgres: Sendable {
     public var logFile: URL { clusterDirectory.appending(path: "server.log") }
     public static let databaseName = "shiplog"
     static let superuser = "shiplog"
+    /// Names the socket file (`.s.PGSQL.5432`); nothing listens on a TCP port.
+    static let port = 5432
 
     public init(home: URL) {
         self.home = home
@@ -32,8 +38,10 @@ public struct EmbeddedPostgres: Sendable {
     /// How to reach the running cluster.
     public var configuration: PostgresConfiguration {
         get throws {
+            // hostaddr='' so that PGHOSTADDR cannot send us over TCP to another server.
             try PostgresConfiguration(
-                "host=\(Self.quote(socketDirectory.path)) user=\(Self.superuser) dbname=\(Self.databaseName)")
+                "host=\(Self.quote(socketDirectory.path)) hostaddr='' port=\(Self.port) user=\(Self.superuser) dbname=\(Self.databaseName)"
+            )
         }
     }
 
@@ -103,6 +111,7 @@ public struct EmbeddedPostgres: Sendable {
 
             # Written by shiplog: a private cluster reached through a Unix socket only.
             listen_addresses = ''
+            port = \(Self.port)
             unix_socket_directories = '\(socketDirectory.path.replacingOccurrences(of: "'", with: "''"))'
             unix_socket_permissions = 0700
             max_connections = 100
@@ -118,12 +127,12 @@ public struct EmbeddedPostgres: Sendable {
     private func createDatabaseIfMissing(tools: PostgresTools, runAs: RunAs) throws {
         let check = try runAs.output(
             tools.psql,
-            ["-h", socketDirectory.path, "-U", Self.superuser, "-d", "postgres", "-tAc",
+            ["-h", socketDirectory.path, "-p", String(Self.port), "-U", Self.superuser, "-d", "postgres", "-tAc",
              "SELECT 1 FROM pg_database WHERE datname = '\(Self.databaseName)'"])
         if check.trimmingCharacters(in: .whitespacesAndNewlines) != "1" {
             try runAs.run(
                 tools.psql,
-                ["-h", socketDirectory.path, "-U", Self.superuser, "-d", "postgres", "-qc",
+                ["-h", socketDirectory.path, "-p", String(Self.port), "-U", Self.superuser, "-d", "postgres", "-qc",
                  "CREATE DATABASE \(Self.databaseName)"],
                 failure: "could not create the shiplog database in the embedded PostgreSQL")
         }

@@ -85,7 +85,13 @@ struct RunAs {
         // started in one it cannot read.
         let command = ["/usr/bin/env", "-C", "/", program] + arguments
         let argv = user.map { ["/usr/sbin/runuser", "-u", $0, "--"] + command } ?? command
-        return try ChildProcess.run(argv)
+        return try ChildProcess.run(argv, environment: Self.environment)
+    }
+
+    /// Ours without the `PG*` variables, which libpq and the server programs would read as
+    /// defaults: with PGPORT set, the server would listen on, and psql look for, another socket.
+    static var environment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
     }
 }
 

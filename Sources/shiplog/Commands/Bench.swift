@@ -20,16 +20,31 @@ struct AppendBench: AsyncParsableCommand {
             every scenario once, interleaved; rates are the median over rounds, latencies pooled.
             """)
 
-    @Option(help: "Single-event operations per scenario per round.") var events = 3000
-    @Option(help: "Concurrent writers for the concurrent scenarios.") var writers = 16
-    @Option(name: .customLong("batch-size"), help: "Events per batch in the batch scenario.") var batchSize = 1000
-    @Option(help: "Batches per round in the batch scenario.") var batches = 10
-    @Option(help: "Rounds; the median round is reported.") var rounds = 3
+    @Option(
+        parsing: .unconditional, help: "Single-event operations per scenario per round.",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var events = 3000
+    @Option(
+        parsing: .unconditional, help: "Concurrent writers for the concurrent scenarios.",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var writers = 16
+    @Option(
+        name: .customLong("batch-size"), parsing: .unconditional, help: "Events per batch in the batch scenario.",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var batchSize = 1000
+    @Option(
+        parsing: .unconditional, help: "Batches per round in the batch scenario.",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var batches = 10
+    @Option(
+        parsing: .unconditional, help: "Rounds; the median round is reported.",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var rounds = 3
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        guard events >= writers, writers >= 1, batchSize >= 1, batches >= 1, rounds >= 1 else {
-            throw ValidationError("--events must be ≥ --writers ≥ 1, and --batch-size, --batches, --rounds ≥ 1")
+        guard events >= writers else {
+            throw ValidationError("--events (\(events)) must be at least --writers (\(writers)): each writer needs events")
         }
     }
 

@@ -14,8 +14,14 @@ struct BenchLedger: AsyncParsableCommand {
             """)
 
     @Option(name: .customLong("database"), help: "The seeded scratch database.") var scratch = BenchDatabase.defaultName
-    @Option(help: "Whole-process runs per query; the median is reported.") var runs = 15
-    @Option(help: "Rebuild and verify repetitions; the median is reported.") var repeats = 3
+    @Option(
+        parsing: .unconditional, help: "Whole-process runs per query; the median is reported.",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var runs = 15
+    @Option(
+        parsing: .unconditional, help: "Rebuild and verify repetitions; the median is reported.",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var repeats = 3
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {

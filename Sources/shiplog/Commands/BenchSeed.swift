@@ -13,7 +13,10 @@ struct BenchSeed: AsyncParsableCommand {
             unless --reset. Never touches the ledger you use.
             """)
 
-    @Option(help: "Events to write (at least).") var events = 100_000
+    @Option(
+        parsing: .unconditional, help: "Events to write (at least).",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var events = 100_000
     @Option(name: .customLong("database"), help: "The scratch database to create and fill.") var scratch = BenchDatabase.defaultName
     @Flag(help: "Drop and recreate the scratch database first.") var reset = false
     @OptionGroup var database: DatabaseOptions

@@ -94,7 +94,7 @@ extension DeployCommand {
                 print("gate open: \(decision.approvals) of \(decision.required) approvals (\(decision.approvedBy.map(\.rawValue).joined(separator: ", ")))")
             } else {
                 print("gate closed:")
-                for reason in decision.reasons { print("  - \(reason)") }
+                for reason in decision.reasons { print("  - \(TerminalText.escaped(reason))") }
             }
             if !decision.allowed { throw ExitCode(DeployCommand.gateClosedExitCode) }
         }
@@ -120,7 +120,7 @@ extension DeployCommand {
             do {
                 try await database.ledger().start(id, breakGlassReason: breakGlass ? reason : nil, key: try key.load())
             } catch let error as LedgerError where error.code == .gateClosed {
-                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("Error: \(TerminalText.escaped("\(error)"))\n".utf8))
                 throw ExitCode(DeployCommand.gateClosedExitCode)
             }
             print("started \(id)\(breakGlass ? " (BREAK-GLASS)" : "")")

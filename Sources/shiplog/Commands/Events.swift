@@ -23,6 +23,7 @@ extension Events {
         @Option(help: "JSON metadata.") var metadata: String = "{}"
         @Option(
             name: .customLong("expected-version"),
+            parsing: .unconditional,
             help: "The version the stream must be at: N, any, or none (must not exist).",
             transform: { argument in
                 guard let version = ExpectedVersion(argument: argument) else {
@@ -79,17 +80,18 @@ extension Events {
         static let configuration = CommandConfiguration(abstract: "Print events in log order.")
 
         @Option(help: "Only this stream (an unknown stream is an error).") var stream: String?
-        @Option(name: .customLong("from"), help: "Start at this global position (or stream version with --stream).")
+        @Option(
+            name: .customLong("from"), parsing: .unconditional,
+            help: "Start at this global position (or stream version with --stream); positions start at 1.",
+            transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
         var from: Int64 = 1
         @Option(help: "Only events of this type (repeatable).") var type: [String] = []
-        @Option(help: "At most this many events.") var limit: Int = 100
+        @Option(
+            parsing: .unconditional, help: "At most this many events.",
+            transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+        var limit: Int = 100
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
-
-        func validate() throws {
-            guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
-            guard from > 0 else { throw ValidationError("--from must be at least 1 (positions start at 1)") }
-        }
 
         func run() async throws {
             let store = EventStore(pool: try await database.open(maximumConnections: 1))

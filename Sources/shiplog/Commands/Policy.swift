@@ -12,8 +12,18 @@ extension Policy {
             abstract: "Set how many approvals an environment needs, for how long they last, and when it is frozen.")
 
         @Option(help: "The environment, e.g. prod.") var env: String
-        @Option(help: "Approvals required before a deploy may start.") var approvals: Int
-        @Option(help: "How long an approval stays valid (e.g. 30m, 1h, 2d).") var ttl = "1h"
+        @Option(
+            parsing: .unconditional, help: "Approvals required before a deploy may start.",
+            transform: { try WholeNumberArgument.parse($0, in: EnvironmentPolicy.approvalsRange) })
+        var approvals: Int
+        // Checked here so a bad value is reported against --ttl; kept as written for the summary.
+        @Option(
+            parsing: .unconditional, help: "How long an approval stays valid (e.g. 30m, 1h, 2d).",
+            transform: { text in
+                _ = try DurationArgument.seconds(text)
+                return text
+            })
+        var ttl = "1h"
         @Flag(name: .customLong("allow-self-approval"), help: "Let the requester's own approval count.")
         var allowSelfApproval = false
         @Flag(name: .customLong("require-personal-key"), help: "Require at least one approval signed with a person's own key (CLI), not via Slack.")

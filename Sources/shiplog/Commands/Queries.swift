@@ -47,12 +47,17 @@ struct History: AsyncParsableCommand {
     @Option(help: "Only this environment.") var env: String?
     @Option(help: "Only this service.") var service: String?
     @Option(help: "Only deploys this person requested, approved or started.") var actor: String?
-    @Option(help: "Requested at or after (2026-11-01, or an age like 30d).", transform: { try TimeArgument.parse($0) })
+    @Option(
+        parsing: .unconditional, help: "Requested at or after (2026-11-01, or an age like 30d).",
+        transform: { try TimeArgument.parse($0) })
     var since: Date?
-    @Option(help: "Requested before.", transform: { try TimeArgument.parse($0) }) var until: Date?
+    @Option(parsing: .unconditional, help: "Requested before.", transform: { try TimeArgument.parse($0) })
+    var until: Date?
     @Option(help: "Only this outcome: requested, started, succeeded, failed, rejected, cancelled, rolled_back, ...")
     var outcome: String?
-    @Option(help: "At most this many.") var limit = 50
+    @Option(
+        parsing: .unconditional, help: "At most this many.", transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var limit = 50
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -60,7 +65,6 @@ struct History: AsyncParsableCommand {
         if let outcome, HistoryOutcome(rawValue: outcome) == nil {
             throw ValidationError("unknown outcome '\(outcome)'; one of: \(HistoryOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() async throws {
@@ -122,8 +126,12 @@ struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Everything a person did, in log order.")
 
     @Option(help: "The person (their enrolled name).") var actor: String
-    @Option(help: "At or after.", transform: { try TimeArgument.parse($0) }) var since: Date?
-    @Option(help: "At most this many, newest kept.") var limit = 200
+    @Option(parsing: .unconditional, help: "At or after.", transform: { try TimeArgument.parse($0) })
+    var since: Date?
+    @Option(
+        parsing: .unconditional, help: "At most this many, newest kept.",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+    var limit = 200
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -145,7 +153,9 @@ struct Metrics: AsyncParsableCommand {
         abstract: "DORA metrics: deploy frequency, lead time (build → deploy), change failure rate, time to restore.")
 
     @Option(help: "Only this environment.") var env: String?
-    @Option(help: "The window: an age like 30d, or a date.", transform: { try TimeArgument.parse($0) })
+    @Option(
+        parsing: .unconditional, help: "The window: an age like 30d, or a date.",
+        transform: { try TimeArgument.parse($0) })
     var since: Date = Date().addingTimeInterval(-30 * 86_400)
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions

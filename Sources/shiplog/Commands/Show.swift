@@ -80,26 +80,32 @@ struct Show: AsyncParsableCommand {
             notCounted: skipped)
         if output.json { return try JSONOutput.print(report) }
 
-        print("deploy \(report.id): \(report.service) \(report.version) → \(report.environment)  [\(report.status)]\(report.breakGlass ? "  BREAK-GLASS" : "")\(report.allowUnrecorded ? "  UNRECORDED ARTIFACT" : "")")
-        print("artifact  \(report.artifact)")
+        // Every line holds text from the ledger (reasons, commits, event summaries).
+        func say(_ line: String = "") { print(TerminalText.escaped(line)) }
+        say("deploy \(report.id): \(report.service) \(report.version) → \(report.environment)  [\(report.status)]\(report.breakGlass ? "  BREAK-GLASS" : "")\(report.allowUnrecorded ? "  UNRECORDED ARTIFACT" : "")")
+        say("artifact  \(report.artifact)")
         if let build = report.build {
-            print("build     recorded by \(build.recordedBy) at \(build.recordedAt)\(build.commit.map { ", commit \($0)" } ?? "")")
+            say("build     recorded by \(build.recordedBy) at \(build.recordedAt)\(build.commit.map { ", commit \($0)" } ?? "")")
         } else {
-            print("build     none recorded for this artifact")
+            say("build     none recorded for this artifact")
         }
-        print("\napprovals (\(report.gate.approvals) of \(report.gate.required) counted):")
+        say()
+        say("approvals (\(report.gate.approvals) of \(report.gate.required) counted):")
         for approval in report.approvals {
-            print("  \(approval.counted ? "✓" : "✗") \(approval.approver) at \(approval.approvedAt) via \(approval.via)\(approval.reason.map { " — \($0)" } ?? "")")
+            say("  \(approval.counted ? "✓" : "✗") \(approval.approver) at \(approval.approvedAt) via \(approval.via)\(approval.reason.map { " — \($0)" } ?? "")")
         }
-        if report.approvals.isEmpty { print("  none") }
-        print("\ntimeline:")
-        for step in report.timeline { print("  \(step.at)  \(step.summary)") }
+        if report.approvals.isEmpty { say("  none") }
+        say()
+        say("timeline:")
+        for step in report.timeline { say("  \(step.at)  \(step.summary)") }
         if !report.notCounted.isEmpty {
-            print("\nnot counted (recorded, but not by a key allowed to; never acted on):")
-            for event in report.notCounted { print("  ✗ position \(event.position) \(event.type): \(event.reason)") }
+            say()
+            say("not counted (recorded, but not by a key allowed to; never acted on):")
+            for event in report.notCounted { say("  ✗ position \(event.position) \(event.type): \(event.reason)") }
         }
         if !report.gate.allowed && report.status == "requested" {
-            print("\ngate closed: " + report.gate.reasons.joined(separator: "; "))
+            say()
+            say("gate closed: " + report.gate.reasons.joined(separator: "; "))
         }
     }
 }

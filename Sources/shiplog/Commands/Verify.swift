@@ -29,9 +29,11 @@ struct Verify: AsyncParsableCommand {
             let judged = verification.commands.map { ", \($0) commands judged" } ?? " (chain only)"
             print("ok: \(verification.events) events\(judged), head \(verification.head.position) \(verification.head.hash)")
         } else {
+            // The reason quotes stored text (types, names): escaped for the terminal.
             print(
-                "TAMPERED at position \(verification.firstBadPosition ?? 0): \(verification.reason ?? "")\n"
-                    + "the \(verification.events) events before it verify; head of the good part: \(verification.head.hash)")
+                TerminalText.escaped(
+                    "TAMPERED at position \(verification.firstBadPosition ?? 0): \(verification.reason ?? "")")
+                    + "\nthe \(verification.events) events before it verify; head of the good part: \(verification.head.hash)")
         }
         if !verification.ok { throw ExitCode(1) }
     }

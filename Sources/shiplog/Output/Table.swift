@@ -1,4 +1,5 @@
 /// An aligned text table for people: a header row and columns padded to their widest cell.
+/// Cells are escaped for the terminal, since most hold text read from the ledger.
 struct Table {
     var headers: [String]
     var rows: [[String]] = []
@@ -8,7 +9,7 @@ struct Table {
     }
 
     mutating func add(_ cells: String...) {
-        rows.append(cells)
+        rows.append(cells.map(TerminalText.escaped))
     }
 
     var rendered: String {
