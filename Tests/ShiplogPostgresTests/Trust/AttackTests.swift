@@ -1,0 +1,161 @@
+import Foundation
+import ShiplogCore
+import ShiplogCrypto
+import Testing
+
+@testable import ShiplogPostgres
+
+/// Issue 6's attacks, mounted as the database role would: rows appended through
+/// `shiplog_append` with command signatures computed by hand (`Forger`). Each is ignored by the
+/// gate and by decisions, shown as not counted, and named by `verify` at its position.
+@Suite("Trust: signatures and authority, not the database")
+struct AttackTests {
+    let prod = try! Environment("prod")
+    let web = try! ServiceName("web")
+
+    @Test("a policy signed by an approver, not an admin: the gate keeps the admin's rule and verify names it")
+    func nonAdminPolicy() async throws {
+        let story = try await TrustStory.make()
+        let forged = try await story.forger.append(
+            [
+                (
+                    .policy(prod),
+                    .policySet(
+                        .init(
+                            environment: prod, policy: EnvironmentPolicy(approvalsRequired: 0),
+                            setBy: try story.actor("bob", story.bob), setAt: Date()))
+                )
+            ], signedWith: story.bob)
+        let id = try await story.request()
+
+        let gate = try await story.ledger.gate(id.rawValue)
+        #expect(!gate.allowed)
+        #expect(gate.required == 2)
+        await #expect(throws: LedgerError.self) {
+            try await story.ledger.start(id.rawValue, breakGlassReason: nil, key: story.ci)
+        }
+        let verification = try await story.verify()
+        #expect(!verification.ok)
+        #expect(verification.firstBadPosition == forged)
+        #expect(verification.reason?.contains("bob is not an admin") == true, "\(verification.reason ?? "")")
+    }
+
+    @Test("a sock puppet enrolled by an approver: its approval never counts")
+    func sockPuppet() async throws {
+        let story = try await TrustStory.make()
+        let mallory = SigningKey.generate()
+        let malloryID = try SignerKeyID(mallory.keyID.description)
+        let enrolled = try await story.forger.append(
+            [
+                (
+                    .approvers,
+                    .approverEnrolled(
+                        .init(
+                            name: try ActorName("mallory"), publicKey: try PublicKeyBytes(mallory.publicKey.bytes),
+                            keyID: malloryID, slackUserID: nil, environments: [prod], kind: .person,
+                            enrolledBy: try story.actor("bob", story.bob), enrolledAt: Date()))
+                )
+            ], signedWith: story.bob)
+        let id = try await story.request()
+        try await story.ledger.approve(id.rawValue, key: story.alice)
+        await #expect(throws: LedgerError.self) { try await story.ledger.approve(id.rawValue, key: mallory) }
+
+        let request = try #require(try await story.ledger.deploy(id.rawValue).context.deploy.request)
+        let statement = ApprovalStatement(approving: request, expiresAt: Date().addingTimeInterval(3600), signer: malloryID)
+        let approval = try await story.forger.append(
+            [
+                (
+                    .deploy(id),
+                    .deployApproved(
+                        .init(
+                            deployID: id, approver: try ActorName("mallory"), statement: statement,
+                            signature: SignatureBytes(mallory.signature(for: statement.canonicalBytes)),
+                            signerKeyID: malloryID, via: .cli, approvedAt: Date()))
+                )
+            ], signedWith: mallory)
+
+        let gate = try await story.ledger.gate(id.rawValue)
+        #expect(gate.approvals == 1)
+        #expect(gate.approvedBy == [try ActorName("alice")])
+        let shown = try await story.ledger.deploy(id.rawValue)
+        #expect(shown.skipped.map(\.position) == [approval])
+        #expect(shown.skipped.first?.reason.contains("not enrolled") == true)
+        let verification = try await story.verify()
+        #expect(verification.firstBadPosition == enrolled)
+        #expect(verification.reason?.contains("bob is not an admin") == true)
+    }
+
+    @Test("a forged start, with a junk signature or a real key but a closed gate: not started, verify names it")
+    func forgedStart() async throws {
+        let story = try await TrustStory.make()
+        let id = try await story.request()
+        try await story.ledger.approve(id.rawValue, key: story.alice)
+        let started = LedgerEvent.deployStarted(
+            .init(
+                deployID: id, environment: prod, service: web, version: try ServiceVersion("1.2.3"),
+                artifact: try ArtifactDigest(TrustStory.digest), approvedBy: [try ActorName("alice"), try ActorName("bob")],
+                breakGlass: false, breakGlassReason: nil, startedBy: try story.actor("ci", story.ci), startedAt: Date()))
+        let junk = try await story.forger.append(
+            [(.deploy(id), started)], signedWith: story.ci, signature: SecureRandom.bytes(count: 64))
+        let signed = try await story.forger.append([(.deploy(id), started)], signedWith: story.ci)
+
+        // Still requested: it cannot be marked succeeded, and bob's approval still lands.
+        await #expect(throws: LedgerError.self) { try await story.ledger.succeed(id.rawValue, key: story.ci) }
+        try await story.ledger.approve(id.rawValue, key: story.bob)
+        #expect(try await story.ledger.gate(id.rawValue).allowed)
+        let skipped = try await story.ledger.deploy(id.rawValue).skipped
+        #expect(skipped.map(\.position) == [junk, signed])
+        #expect(skipped[0].reason.contains("does not verify"))
+        #expect(skipped[1].reason.contains("may not start: needs 2 approvals, has 1 of 2 (alice)"), "\(skipped[1].reason)")
+
+        let verification = try await story.verify()
+        #expect(verification.firstBadPosition == junk)
+        #expect(verification.reason?.contains("command signature does not verify") == true)
+    }
+
+    @Test("junk on the ledger's streams is skipped: every later command still works")
+    func junkDoesNotPoison() async throws {
+        let story = try await TrustStory.make()
+        let first = try await story.forger.appendUnsigned(stream: "approvers", type: "Junk")
+        try await story.forger.appendRaw([("ledger", "Junk", "{}")], signedWith: story.bob)
+        try await story.forger.appendUnsigned(stream: "policy-prod", type: "PolicySet", payload: #"{"no":"policy"}"#)
+        let id = try await story.request()
+        try await story.forger.appendRaw([("deploy-\(id)", "DeployApproved", #"{"deployID":42}"#)], signedWith: story.alice)
+        try await story.forger.appendUnsigned(stream: "env-prod-web", type: "Junk")
+        try await story.forger.appendUnsigned(stream: "build-web", type: "BuildRecorded", payload: "[]")
+
+        #expect(try await story.ledger.approvers().approvers.count == 4)
+        try await story.ledger.approve(id.rawValue, key: story.alice)
+        try await story.ledger.approve(id.rawValue, key: story.bob)
+        try await story.ledger.start(id.rawValue, breakGlassReason: nil, key: story.ci)
+        try await story.ledger.succeed(id.rawValue, key: story.ci)
+        try await story.ledger.recordBuild(
+            service: "web", version: "1.2.4", artifact: "sha256:" + String(repeating: "cd", count: 32), commit: nil,
+            taskDefinition: nil, key: story.ci)
+        #expect(try await story.ledger.deploy(id.rawValue).context.deploy.status == .succeeded)
+
+        let verification = try await story.verify()
+        #expect(verification.firstBadPosition == first)
+        #expect(verification.reason?.contains("no command signature") == true)
+    }
+
+    @Test("a policy edited in place behind the triggers: the gate does not act on it")
+    func policyEditedInPlace() async throws {
+        let story = try await TrustStory.make()
+        let id = try await story.request()
+        try await story.ledger.approve(id.rawValue, key: story.alice)
+        let position = try #require(try await story.position(of: "PolicySet"))
+        try await story.database.tamperingConnection().execute(
+            unsafeSQL:
+                #"UPDATE events SET payload = replace(payload::text, '"approvalsRequired":2', '"approvalsRequired":0')::json WHERE position = \#(position)"#
+        )
+
+        // Without its policy, nothing decided on prod counts: not even the request.
+        let gate = try await story.ledger.gate(id.rawValue)
+        #expect(!gate.allowed)
+        await #expect(throws: LedgerError.self) {
+            try await story.ledger.start(id.rawValue, breakGlassReason: nil, key: story.ci)
+        }
+        #expect(try await story.verify().firstBadPosition == position)
+    }
+}
