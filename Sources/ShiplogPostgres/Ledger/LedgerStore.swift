@@ -15,23 +15,26 @@ public struct LedgerStore: Sendable {
     /// signature covers all its events), and judges them in log order: only events that count
     /// reach the aggregates; the others are kept aside as `skipped`, with the reason.
     public func load(_ streams: [LedgerStream]) async throws -> LoadedStreams {
+        try await events.pool.withConnection { try await Self.load(streams, on: $0) }
+    }
+
+    /// `load` on a connection the caller holds.
+    static func load(_ streams: [LedgerStream], on connection: PostgresConnection) async throws -> LoadedStreams {
         let requested = Set(streams + [.ledger, .approvers])
         let names = requested.map(\.name)
-        let recorded = try await events.pool.withConnection { connection in
-            try EventStore.decode(
-                await connection.query(
-                    """
-                    WITH own AS (
-                        SELECT position, metadata ->> 'command' AS command FROM events WHERE stream = ANY(\(names)::text[])
-                    )
-                    SELECT \(unsafeRaw: EventStore.columns) FROM events WHERE position IN (SELECT position FROM own)
-                    UNION ALL
-                    SELECT \(unsafeRaw: EventStore.columns) FROM events
-                     WHERE metadata ->> 'command' IN (SELECT command FROM own WHERE command IS NOT NULL)
-                       AND NOT stream = ANY(\(names)::text[])
-                    ORDER BY 1
-                    """))
-        }
+        let recorded = try EventStore.decode(
+            await connection.query(
+                """
+                WITH own AS (
+                    SELECT position, metadata ->> 'command' AS command FROM events WHERE stream = ANY(\(names)::text[])
+                )
+                SELECT \(unsafeRaw: EventStore.columns) FROM events WHERE position IN (SELECT position FROM own)
+                UNION ALL
+                SELECT \(unsafeRaw: EventStore.columns) FROM events
+                 WHERE metadata ->> 'command' IN (SELECT command FROM own WHERE command IS NOT NULL)
+                   AND NOT stream = ANY(\(names)::text[])
+                ORDER BY 1
+                """))
         return LoadedStreams(judging: recorded, streams: requested)
     }
 

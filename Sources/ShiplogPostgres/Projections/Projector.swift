@@ -1,10 +1,13 @@
 /// Keeps the projection tables (migrations/0002_projections.sql) in step with the log.
 ///
-/// The work runs inside PostgreSQL, set-based: `shiplog_project_batch` locks the checkpoint
-/// row, applies the next range of positions up to the committed head with a few statements
-/// over `events`, and advances the checkpoint, all in one transaction. So a crash never applies
-/// an event twice, two projectors (the server's and a CLI's) take turns instead of racing, and
-/// no event is skipped, because positions become visible in order.
+/// Only events that count reach the projections: the projector first judges the new stretch
+/// of the log (`RangeJudge`, the same judge as the gate and `verify`), then
+/// `shiplog_project_judged` locks the checkpoint row, records the events that do not count in
+/// `skipped_events`, applies the rest set-based with a few statements over `events`, and
+/// advances the checkpoint, all in one transaction. So a crash never applies an event twice,
+/// two projectors (the server's and a CLI's) take turns instead of racing (the loser judges
+/// again from the new checkpoint), and no event is missed, because positions become visible
+/// in order.
 public struct Projector: Sendable {
     /// The checkpoint every projection table shares: they are all kept by one function.
     public static let checkpointName = "ledger"
@@ -36,13 +39,26 @@ public struct Projector: Sendable {
     @discardableResult
     public static func catchUp(on connection: PostgresConnection, batchSize: Int = 50_000) async throws -> Int {
         do {
-            let position = try await position(on: connection)
-            guard position.head > position.checkpoint else { return 0 }
             var applied = 0
             while true {
-                let batch = try await applyBatch(on: connection, limit: batchSize)
-                applied += batch
-                if batch < batchSize { return applied }
+                let position = try await position(on: connection)
+                guard position.head > position.checkpoint else { return applied }
+                let from = position.checkpoint + 1
+                let skipped = try await RangeJudge.skipped(from: from, through: position.head, on: connection)
+                var start = from
+                var moved = false
+                while start <= position.head {
+                    let end = min(position.head, start + Int64(batchSize) - 1)
+                    let batch = skipped.filter { (start...end).contains($0.position) }
+                    let done = try await applyJudged(from: start, through: end, skipped: batch, on: connection)
+                    if done < 0 {
+                        moved = true
+                        break
+                    }
+                    applied += Int(done)
+                    start = end + 1
+                }
+                if !moved { return applied }
             }
         } catch {
             throw ProjectionError.wrapping(error, doing: "bringing the projections up to date")
@@ -51,15 +67,22 @@ public struct Projector: Sendable {
 
     /// Empties the projection tables and replays the whole log, in one transaction: a reader
     /// waits for it to finish rather than see half-built tables, and a failure leaves the old
-    /// ones. Returns how many events it applied.
+    /// ones. The log is judged first, so the rebuilt tables leave out what does not count.
+    /// Returns how many events it applied.
     @discardableResult
     public func rebuild() async throws -> Int {
         let rebuildBatchSize = rebuildBatchSize
+        let pool = pool
         return try await pool.withConnection { connection in
             do {
+                let head = try await EventStore.head(on: connection).position
+                let skipped = try await RangeJudge.walk(through: head, on: connection, batchSize: 10_000)
                 return Int(
                     try await connection.query(
-                        "SELECT shiplog_projection_rebuild(\(Self.checkpointName), \(Int64(rebuildBatchSize)))"
+                        """
+                        SELECT shiplog_projection_rebuild_judged(\(Self.checkpointName), \(Int64(rebuildBatchSize)), \(head),
+                                                                 \(skipped.map(\.position))::bigint[], \(skipped.map(\.reason))::text[])
+                        """
                     )[0].decode(Int64.self, at: 0)
                 )
             } catch {
@@ -89,10 +112,16 @@ public struct Projector: Sendable {
         return ProjectionPosition(checkpoint: checkpoint, head: head)
     }
 
-    private static func applyBatch(on connection: PostgresConnection, limit: Int) async throws -> Int {
-        Int(
-            try await connection.query("SELECT shiplog_project_batch(\(checkpointName), \(Int64(limit)))")[0]
-                .decode(Int64.self, at: 0)
-        )
+    /// Applies `from...end` leaving out `skipped`, if the checkpoint is still at `from - 1`;
+    /// returns how many positions it applied, or -1 when another projector moved on first.
+    private static func applyJudged(
+        from: Int64, through end: Int64, skipped: [(position: Int64, reason: String)], on connection: PostgresConnection
+    ) async throws -> Int64 {
+        try await connection.query(
+            """
+            SELECT shiplog_project_judged(\(checkpointName), \(from), \(end),
+                                          \(skipped.map(\.position))::bigint[], \(skipped.map(\.reason))::text[])
+            """
+        )[0].decode(Int64.self, at: 0)
     }
 }

@@ -111,6 +111,17 @@ struct AttackTests {
         let verification = try await story.verify()
         #expect(verification.firstBadPosition == junk)
         #expect(verification.reason?.contains("command signature does not verify") == true)
+
+        // The projections leave them out too, caught up step by step or rebuilt from zero.
+        let pool = story.database.pool(maximumConnections: 2)
+        for rebuild in [false, true] {
+            if rebuild { try await Projector(pool: pool).rebuild() } else { try await Projector(pool: pool).catchUp() }
+            let entry = try #require(try await LedgerQueries(pool: pool).deploy(id: id.rawValue))
+            #expect(entry.outcome == .requested)
+            #expect(entry.startedBy == nil)
+            let recorded = try await story.database.connect().query("SELECT position FROM skipped_events ORDER BY position")
+            #expect(try recorded.map { try $0.decode(Int64.self, at: 0) } == [junk, signed])
+        }
     }
 
     @Test("junk on the ledger's streams is skipped: every later command still works")

@@ -1,26 +1,20 @@
 import Foundation
 import ShiplogCore
+import ShiplogCrypto
 import ShiplogPostgres
 
-/// Accepts every signature: these tests are about what the ledger records, not about keys.
-struct ProjectionAcceptingVerifier: SignatureVerifier {
-    func isValid(signature: [UInt8], message: [UInt8], publicKey: [UInt8]) -> Bool { true }
-}
-
-/// A named actor with a deterministic (fake) key.
+/// A named actor with a deterministic Ed25519 key (seeded from the name).
 struct ProjectionKey: Sendable {
     let name: ActorName
+    let signingKey: SigningKey
     let publicKey: PublicKeyBytes
     let keyID: SignerKeyID
 
     init(_ name: String) {
         self.name = try! ActorName(name)
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        let bytes = (0..<32).map { UInt8(truncatingIfNeeded: hash >> (($0 % 8) * 8)) &+ UInt8($0) }
-        publicKey = try! PublicKeyBytes(bytes)
-        let hex = String(hash, radix: 16)
-        keyID = try! SignerKeyID(String(repeating: "0", count: 16 - hex.count) + hex)
+        signingKey = try! SigningKey(seed: SHA256.hash(Array("projection-story \(name)".utf8)))
+        publicKey = try! PublicKeyBytes(signingKey.publicKey.bytes)
+        keyID = try! SignerKeyID(signingKey.keyID.description)
     }
 
     var actor: LedgerActor { LedgerActor(name: name, keyID: keyID) }
@@ -37,7 +31,7 @@ final class ProjectionStory {
     var now: Date
     /// Appends wait in memory until `flush()` or until this many requests are pending.
     var bufferLimit = 0
-    let verifier = ProjectionAcceptingVerifier()
+    let verifier = Ed25519Verifier()
 
     let root = ProjectionKey("root")
     let alice = ProjectionKey("alice")
@@ -171,7 +165,7 @@ final class ProjectionStory {
                 .approve(
                     deployID: try DeployID(id),
                     statement: statement,
-                    signature: SignatureBytes([UInt8](repeating: 7, count: 64)),
+                    signature: SignatureBytes(key.signingKey.signature(for: statement.canonicalBytes)),
                     via: .cli
                 ),
                 context: context,
@@ -357,24 +351,33 @@ final class ProjectionStory {
         try await commit(Deploy.decide(command, context: try context(id), now: now, verifier: verifier))
     }
 
-    /// Appends a decision as Shiplog does: each stream's events in one request, all atomically,
-    /// the actor being the first event's (or `actor`).
+    /// Appends a decision as Shiplog does: one command signed by its actor's key (an approval
+    /// by its approver's, what the system observed by the CI key's), each stream's events in
+    /// one request at the version the story holds, all atomically; the actor column is the
+    /// first event's actor (or `actor`).
     func commit(_ decision: Decision, actor: String? = nil) async throws {
         guard !decision.isEmpty else { return }
-        let name = actor ?? decision.events.compactMap(\.actor).first?.name.rawValue ?? "system"
+        let name = actor ?? decision.events.compactMap(\.recordedActorName).first ?? "system"
+        let versions = streams.mapValues { Int64($0.count) }
+        pending += try LedgerStore.signedRequests(
+            for: decision, signedWith: signer(of: decision).signingKey, actor: { _ in name },
+            version: { versions[$0] ?? 0 })
         for append in decision.appends {
             streams[append.stream, default: []] += append.events
             eventCount += append.events.count
-            pending.append(
-                AppendRequest(
-                    stream: append.stream.name,
-                    events: try append.events.map {
-                        try NewEvent(type: $0.type, payload: try $0.payloadJSON(), actor: name)
-                    }
-                )
-            )
         }
         if pending.count > bufferLimit { try await flush() }
+    }
+
+    private func signer(of decision: Decision) -> ProjectionKey {
+        let team = [root, alice, bob, carol, erin, ci]
+        for event in decision.events {
+            if case .deployApproved(let approval) = event, let key = team.first(where: { $0.keyID == approval.signerKeyID }) {
+                return key
+            }
+            if let actor = event.actor, let key = team.first(where: { $0.keyID == actor.keyID }) { return key }
+        }
+        return ci
     }
 
     func flush() async throws {

@@ -1,0 +1,59 @@
+import Foundation
+import ShiplogCore
+
+/// Which events of a stretch of the log do not count, for the projector: the same judge as
+/// `verify` and every command (`LedgerJudge`), so the projections never show what the gate
+/// would not act on.
+///
+/// A short stretch (a CLI's catch-up after a few commands) is judged from the streams its
+/// events touch and the streams each of their decisions read, loaded the way a command loads
+/// them. A long one, or one from the start (a rebuild), is judged by walking the whole log up
+/// to its end, signatures checked on every core.
+enum RangeJudge {
+    /// Above this many events, walking the whole log is cheaper than loading every context.
+    static let longStretch: Int64 = 20_000
+
+    /// The positions in `from...through` that do not count, with the reason.
+    static func skipped(
+        from: Int64, through end: Int64, on connection: PostgresConnection, batchSize: Int = 10_000
+    ) async throws -> [(position: Int64, reason: String)] {
+        guard end >= from else { return [] }
+        if from == 1 || end - from + 1 > longStretch {
+            return try await walk(through: end, on: connection, batchSize: batchSize).filter { $0.position >= from }
+        }
+        let events = try await EventStore.read(fromPosition: from, limit: Int(end - from + 1), on: connection)
+        var streams = Set<LedgerStream>()
+        for event in events where CommandAssembler.isLedgerEvent(event) {
+            guard let stream = try? LedgerStream(name: event.stream) else { continue }
+            streams.insert(stream)
+            if let decoded = try? LedgerEvent.decode(type: event.type, payloadJSON: event.payload) {
+                streams.formUnion(LedgerJudge.contextStreams(of: decoded))
+            }
+        }
+        guard !streams.isEmpty else { return [] }
+        let loaded = try await LedgerStore.load(Array(streams), on: connection)
+        return loaded.skipped.filter { (from...end).contains($0.position) }.map { ($0.position, $0.reason) }
+    }
+
+    /// Walks the log from position 1 through `end`: every event that does not count there.
+    static func walk(through end: Int64, on connection: PostgresConnection, batchSize: Int) async throws
+        -> [(position: Int64, reason: String)]
+    {
+        var walk = TrustWalk()
+        var skipped: [(position: Int64, reason: String)] = []
+        var next: Int64 = 1
+        while next <= end {
+            let events = try await EventStore.read(
+                fromPosition: next, limit: Int(min(Int64(batchSize), end - next + 1)), on: connection)
+            guard let last = events.last?.position else { break }
+            let items = walk.assemble(events, last: last >= end)
+            let (_, prepared) = await ChainVerifier.check([], preparing: items, keys: walk.keys)
+            for judged in walk.admit(prepared) {
+                guard let reason = judged.judgment.reason else { continue }
+                skipped += judged.events.map { ($0.position, reason) }
+            }
+            next = last + 1
+        }
+        return skipped
+    }
+}
