@@ -288,6 +288,36 @@ struct LedgerStoryTests {
         #expect((report["reason"] as? String)?.contains("command signature does not verify") == true)
     }
 
+    @Test("a row forged in bob's name: show, audit and events read say it does not count; events append refuses ledger streams")
+    func forgedRowIsShownAsNotCounted() async throws {
+        let ledger = try await Self.ledger()
+        let id = try await ledger.request()
+        // What the database role can still do: append through the function, without a signature.
+        let connection = try await ledger.database.connect()
+        _ = try await connection.query(
+            """
+            SELECT * FROM shiplog_append(ARRAY[\("deploy-\(id)")], ARRAY[NULL]::bigint[], ARRAY[1], ARRAY[gen_random_uuid()],
+                                         ARRAY['DeployApproved'], ARRAY[\(#"{"deployID":"\#(id)","approver":"bob"}"#)],
+                                         ARRAY['{}'], ARRAY['bob'])
+            """)
+        let position = try await connection.query("SELECT max(position) FROM events")[0].decode(Int64.self, at: 0)
+
+        let show = try await ledger.ok("show", id)
+        #expect(show.stdout.contains("position \(position) DeployApproved: DeployApproved on deploy-\(id) carries no command signature"))
+        #expect(show.stdout.contains("approvals (0 of 2 counted)"))
+        let audit = try await ledger.ok("audit", "--actor", "bob", "--json").json() as? [[String: Any]]
+        #expect(audit?.last?["notCounted"] as? String == "DeployApproved on deploy-\(id) carries no command signature: it was not written by shiplog")
+        #expect(try await ledger.ok("audit", "--actor", "bob").stdout.contains("NOT COUNTED"))
+        let read = try await ledger.ok("events", "read", "--from", String(position), "--json").json() as? [[String: Any]]
+        #expect(read?.first?["notCounted"] is String)
+        #expect(try await ledger.ok("events", "read", "--from", String(position)).stdout.contains("NOT COUNTED"))
+
+        let raw = try await ledger.shiplog.run(["events", "append", "--stream", "approvers", "--type", "Junk", "--data", "{}"])
+        #expect(raw.status == 64)
+        #expect(raw.stderr.contains("approvers is one of the ledger's own streams"))
+        #expect(try await connection.query("SELECT max(position) FROM events")[0].decode(Int64.self, at: 0) == position)
+    }
+
     @Test("bad input: a clear error, a non-zero exit, and nothing written")
     func badInput() async throws {
         let ledger = try await Self.ledger()

@@ -24,6 +24,29 @@ import Testing
         #expect(byAlice?.message == "alice is not an admin: this command must be signed with an admin key")
     }
 
+    @Test func anotherAdminRemovesAnAdminNeverTheLast() throws {
+        var story = try Story()
+        let second = TestKey("second-admin")
+        func decide(_ command: TrustRoot.Command) throws -> Decision {
+            try TrustRoot.decide(command, state: story.ledger.state(TrustRoot.self, .ledger), now: story.now)
+        }
+        let alone = ledgerError { _ = try decide(.removeAdmin(name: second.name, reason: nil, by: story.root.actor)) }
+        #expect(alone?.message == "second-admin is not an admin (admins: root)")
+        let last = ledgerError { _ = try decide(.removeAdmin(name: story.root.name, reason: nil, by: story.root.actor)) }
+        #expect(last?.message == "an admin cannot remove themself: another admin must sign the removal")
+
+        try story.ledger.append(
+            try decide(.addAdmin(name: second.name, publicKey: second.publicKey, keyID: second.keyID, by: story.root.actor)))
+        let byApprover = ledgerError { _ = try decide(.removeAdmin(name: second.name, reason: nil, by: story.alice.actor)) }
+        #expect(byApprover?.code == .notAuthorized)
+        try story.ledger.append(try decide(.removeAdmin(name: story.root.name, reason: "key rotated", by: second.actor)))
+        let trust = story.ledger.state(TrustRoot.self, .ledger)
+        #expect(!trust.isAdmin(story.root.keyID))
+        #expect(trust.isAdmin(second.keyID))
+        let lastOne = ledgerError { _ = try decide(.removeAdmin(name: second.name, reason: nil, by: story.root.actor)) }
+        #expect(lastOne?.code == .notAuthorized, "a removed admin signs nothing for the trust root")
+    }
+
     @Test func uninitializedLedgerSaysHowToStart() throws {
         let story = try Story()
         let error = ledgerError {

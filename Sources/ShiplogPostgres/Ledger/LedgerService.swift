@@ -43,6 +43,15 @@ public struct LedgerService: Sendable {
         }
     }
 
+    /// Removes an admin (signed by another admin; never the last).
+    public func removeAdmin(name: String, reason: String?, key: SigningKey) async throws {
+        let name = try ActorName(name)
+        try await decide([.ledger, .approvers], signedWith: key) { loaded, actor, now in
+            try TrustRoot.decide(
+                .removeAdmin(name: name, reason: reason, by: actor), state: loaded.state(TrustRoot.self, .ledger), now: now)
+        }
+    }
+
     public func enrollApprover(
         name: String, publicKey: String, slackUser: String?, environments: [String], kind: ApproverKind, key: SigningKey
     ) async throws -> SignerKeyID {

@@ -10,4 +10,6 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     public var stream: String
     /// One line: "approved d-42 (web 1.2.3 to prod) via cli".
     public var summary: String
+    /// Why it does not count, when it does not (forged, unsigned, not allowed): never acted on.
+    public var notCounted: String?
 }

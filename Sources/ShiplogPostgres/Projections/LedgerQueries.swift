@@ -168,7 +168,8 @@ public struct LedgerQueries: Sendable {
     }
 
     /// `shiplog audit --actor`: what `actor` did, oldest first; with `limit`, only the newest
-    /// `limit` of it. `since` and `until` bound the recorded time.
+    /// `limit` of it. `since` and `until` bound the recorded time. Rows written in `actor`'s
+    /// name that do not count say why (`notCounted`): the audit shows attempts, not only acts.
     public func audit(actor: String, since: Date? = nil, until: Date? = nil, limit: Int? = nil) async throws
         -> [AuditEntry]
     {
@@ -180,7 +181,9 @@ public struct LedgerQueries: Sendable {
             """
             SELECT coalesce(json_agg(json_build_object(
                        'position', a.position, 'at', a.recorded_at, 'actor', a.actor, 'type', a.type,
-                       'stream', a.stream, 'summary', a.summary) ORDER BY a.position), '[]')::text
+                       'stream', a.stream, 'summary', a.summary,
+                       'notCounted', (SELECT s.reason FROM skipped_events s WHERE s.position = a.position))
+                       ORDER BY a.position), '[]')::text
               FROM (SELECT * FROM actor_activity a
                      WHERE a.actor = \(actor)
                        AND (\(since)::timestamptz IS NULL OR a.recorded_at >= \(since)::timestamptz)
@@ -189,6 +192,16 @@ public struct LedgerQueries: Sendable {
                      LIMIT \(limit)) AS a
             """
         )
+    }
+
+    /// Of `positions`, those the projector recorded as not counting, with the reason.
+    public func notCounted(_ positions: [Int64]) async throws -> [Int64: String] {
+        guard !positions.isEmpty else { return [:] }
+        let rows = try await pool.withConnection { connection in
+            try await connection.query(
+                "SELECT position, reason FROM skipped_events WHERE position = ANY(\(positions)::bigint[])")
+        }
+        return Dictionary(uniqueKeysWithValues: try rows.map { try $0.decode((Int64, String).self) })
     }
 
     /// `shiplog metrics`: the DORA metrics of each environment (or of `environment`) over

@@ -94,7 +94,8 @@ extension Events {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let store = EventStore(pool: try await database.open(maximumConnections: 1))
+            let pool = try await database.open(maximumConnections: 1)
+            let store = EventStore(pool: pool)
             var events: [RecordedEvent]
             if let stream {
                 events = try await store.read(stream: stream, fromVersion: from, limit: limit)
@@ -102,26 +103,34 @@ extension Events {
             } else {
                 events = try await store.read(fromPosition: from, limit: limit, types: type.isEmpty ? nil : type)
             }
+            // Which of them the ledger does not count (the projector's judgment, brought up to date).
+            try await Projector(pool: pool).catchUp()
+            let notCounted = try await LedgerQueries(pool: pool).notCounted(events.map(\.position))
             if output.json {
-                try JSONOutput.print(object: events.map(Self.document))
+                try JSONOutput.print(object: events.map { Self.document($0, notCounted: notCounted[$0.position]) })
                 return
             }
             var table = Table("POSITION", "STREAM", "VERSION", "TYPE", "ACTOR", "RECORDED", "DATA")
             for event in events {
                 table.add(
-                    String(event.position), event.stream, String(event.streamVersion), event.type, event.actor,
+                    String(event.position), event.stream, String(event.streamVersion),
+                    notCounted[event.position].map { "\(event.type) (NOT COUNTED: \($0))" } ?? event.type, event.actor,
                     Timestamps.display(event.recordedAt), Self.abbreviate(event.payload))
             }
             print(events.isEmpty ? "no events" : table.rendered)
         }
 
-        static func document(_ event: RecordedEvent) -> [String: Any] {
-            [
+        /// An event as `--json` prints it; `notCounted` (the reason) only on events of the ledger
+        /// that do not count.
+        static func document(_ event: RecordedEvent, notCounted: String? = nil) -> [String: Any] {
+            var document: [String: Any] = [
                 "position": event.position, "id": event.id.uuidString.lowercased(), "stream": event.stream,
                 "streamVersion": event.streamVersion, "type": event.type, "data": JSONOutput.value(of: event.payload),
                 "metadata": JSONOutput.value(of: event.metadata), "actor": event.actor,
                 "recordedAt": Timestamps.iso8601(event.recordedAt), "hash": Hex.encode(event.hash),
             ]
+            if let notCounted { document["notCounted"] = notCounted }
+            return document
         }
 
         static func abbreviate(_ text: String) -> String {

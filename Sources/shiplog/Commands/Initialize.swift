@@ -26,9 +26,11 @@ struct Initialize: AsyncParsableCommand {
     }
 }
 
-/// `shiplog admins add`: more keys in the root of trust, so losing one key does not lose the ledger.
+/// `shiplog admins add|remove`: more keys in the root of trust, so losing one key does not lose
+/// the ledger; and a way to take one out (by another admin, never the last).
 struct Admins: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Add admins (signed by an existing admin).", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Add or remove admins (signed by another admin).", subcommands: [Add.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add an admin key.")
@@ -41,6 +43,21 @@ struct Admins: AsyncParsableCommand {
         func run() async throws {
             try await database.ledger().addAdmin(name: name, publicKey: publicKey, key: try key.load())
             print("added admin \(name)")
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove an admin key: commands it signs from then on do not count. Another admin signs; never the last.")
+
+        @Argument(help: "The admin's name.") var name: String
+        @Option(help: "Why (recorded).") var reason: String?
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await database.ledger().removeAdmin(name: name, reason: reason, key: try key.load())
+            print("removed admin \(name)")
         }
     }
 }

@@ -141,7 +141,9 @@ struct Audit: AsyncParsableCommand {
         guard !rows.isEmpty else { return print("\(actor) has done nothing on this ledger") }
         var table = Table("POSITION", "AT", "EVENT", "STREAM", "WHAT")
         for row in rows {
-            table.add(String(row.position), Timestamps.display(row.at), row.type, row.stream, row.summary)
+            table.add(
+                String(row.position), Timestamps.display(row.at), row.type, row.stream,
+                row.notCounted.map { "NOT COUNTED (\($0)): \(row.summary)" } ?? row.summary)
         }
         print(table.rendered)
     }
