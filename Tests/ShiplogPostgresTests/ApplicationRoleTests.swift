@@ -130,6 +130,27 @@ struct ApplicationRoleTests {
         #expect(try await store.head().position == 1_005)
     }
 
+    @Test("upgrading from 0002: a user's role is told the owner must migrate; once 0003 is applied it can read and append")
+    func upgradeFromBeforeTheDoor() async throws {
+        let database = try await TestDatabase.create(migrated: false)
+        let owner = try await database.connect()
+        try await Migrator(migrations: Migration.bundled.filter { $0.name < "0003" }).migrate(on: owner)
+        let connection = try await PostgresConnection.connect(try await database.applicationLogin())
+
+        let error = try await #require(throws: MigrationError.self) {
+            try await Migrator().requireCurrent(on: connection)
+        }
+        #expect(error.description.contains("permission denied for table shiplog_migrations"))
+        #expect(error.description.contains("run shiplog migrate as the role that owns Shiplog's tables"), "\(error)")
+
+        #expect(try await Migrator().migrate(on: owner).map(\.name) == ["0003_the_door.sql"])
+        try await Migrator().requireCurrent(on: connection)
+        let outcome = try await EventStore.append(
+            [AppendRequest(stream: "deploy-d-1", events: [try testEvent()])], atomic: true, on: connection)
+        #expect(outcome.count == 1)
+        #expect(try await ChainVerifier(pool: database.pool()).verify().ok)
+    }
+
     @Test("a login role without shiplog_app may not append or project at all")
     func outsidersAreRefused() async throws {
         let database = try await TestDatabase.create()
