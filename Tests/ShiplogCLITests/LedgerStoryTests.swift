@@ -35,9 +35,20 @@ struct LedgerStoryTests {
         }
     }
 
-    static func ledger() async throws -> Ledger {
+    /// Who runs the commands.
+    enum Login: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        /// The role that migrated the database (the test cluster's superuser).
+        case owner
+        /// A login role holding shiplog_app and nothing else: the README's whole set-up for a user.
+        case applicationRole
+
+        var testDescription: String { rawValue }
+    }
+
+    static func ledger(as login: Login = .owner) async throws -> Ledger {
         let database = try await TestDatabase.create()
-        let shiplog = ShiplogBinary(database: database)
+        var shiplog = ShiplogBinary(database: database)
+        if login == .applicationRole { shiplog.environment["DATABASE_URL"] = try await database.applicationLogin() }
         let keys = FileManager.default.temporaryDirectory.appending(path: "shiplog-keys-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
         let ledger = Ledger(database: database, shiplog: shiplog, keys: keys)
@@ -58,9 +69,12 @@ struct LedgerStoryTests {
         return ledger
     }
 
-    @Test("carol requests, alice and bob approve, the deploy runs, and every view tells the story")
-    func wholeStory() async throws {
-        let ledger = try await Self.ledger()
+    @Test(
+        "carol requests, alice and bob approve, the deploy runs, and every view tells the story",
+        arguments: Login.allCases
+    )
+    func wholeStory(login: Login) async throws {
+        let ledger = try await Self.ledger(as: login)
         let id = try await ledger.request()
         #expect(id.hasPrefix("d-"))
 
@@ -122,6 +136,12 @@ struct LedgerStoryTests {
 
         let verify = try await ledger.shiplog.run(["verify", "--all-signatures"])
         #expect(verify.status == 0, "\(verify)")
+
+        try await ledger.ok("projections", "rebuild")
+        let rebuilt = try await ledger.ok("history", "--env", "prod", "--json").json() as? [[String: Any]]
+        #expect(rebuilt?.map { $0["id"] as? String } == [id])
+        #expect(rebuilt?.first?["outcome"] as? String == "succeeded")
+        #expect(try await ledger.ok("status", "--env", "prod").stdout.contains("1.2.3"))
     }
 
     @Test("a second request while one is in flight is refused")

@@ -44,8 +44,30 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         var text = message
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
-        if let hint, !hint.isEmpty { text += "; \(hint)" }
+        if let hint, !hint.isEmpty {
+            text += "; \(hint)"
+        } else if let advice {
+            text += "; \(advice)"
+        }
         return text
+    }
+
+    /// What happened and what to do, for server errors whose own message says neither.
+    var advice: String? {
+        switch sqlState {
+        case "55P03":
+            "gave up waiting for a lock another transaction held (an append waits for the log's head row, which each append holds until it commits); the transaction was rolled back, so nothing of it was written: run the command again, and if it keeps timing out, find the session holding the lock (pg_stat_activity: a long-running statement, or a session idle in transaction) and end it"
+        case "57014" where message.contains("statement timeout"):
+            "the statement ran longer than the statement_timeout of this session or role; the transaction was rolled back, so nothing of it was written: run the command again, and if it keeps timing out, raise statement_timeout for the role (ALTER ROLE ... SET statement_timeout)"
+        default:
+            nil
+        }
+    }
+
+    /// True when the server gave up waiting: a lock timeout (`55P03`) or a statement timeout
+    /// or cancel (`57014`). Retrying at once usually meets the same wait.
+    public var isTimeout: Bool {
+        sqlState == "55P03" || sqlState == "57014"
     }
 
     /// True when retrying on a fresh connection may succeed.

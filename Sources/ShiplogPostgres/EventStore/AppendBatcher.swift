@@ -69,9 +69,10 @@ public actor AppendBatcher {
             for (waiter, outcome) in zip(group, outcomes) {
                 waiter.continuation.resume(with: Result { try EventStore.result(of: outcome, for: waiter.request) })
             }
-        } catch let error as PostgresError where group.count > 1 && !error.isConnectionProblem {
+        } catch let error as PostgresError where group.count > 1 && !error.isConnectionProblem && !error.isTimeout {
             // One request poisoned the statement (say, JSON PostgreSQL rejects): nothing was
-            // written, so commit each alone and let only the bad one fail.
+            // written, so commit each alone and let only the bad one fail. Not after a timeout,
+            // which every request of the group would wait for again, one after the other.
             for waiter in group { await commit([waiter]) }
         } catch {
             for waiter in group { waiter.continuation.resume(throwing: error) }

@@ -18,14 +18,22 @@ public struct Migrator: Sendable {
     public func migrate(on connection: PostgresConnection) async throws -> [Migration] {
         try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))")
         do {
-            try await connection.execute(
-                unsafeSQL: """
-                    CREATE TABLE IF NOT EXISTS shiplog_migrations (
-                        name       text PRIMARY KEY,
-                        checksum   text NOT NULL,
-                        applied_at timestamptz NOT NULL DEFAULT now()
-                    )
-                    """)
+            // Only when missing: a current schema then needs no privilege beyond reading it,
+            // so a role that may not migrate learns that nothing is pending.
+            if try await !Self.hasMigrationsTable(on: connection) {
+                do {
+                    try await connection.execute(
+                        unsafeSQL: """
+                            CREATE TABLE IF NOT EXISTS shiplog_migrations (
+                                name       text PRIMARY KEY,
+                                checksum   text NOT NULL,
+                                applied_at timestamptz NOT NULL DEFAULT now()
+                            )
+                            """)
+                } catch let error as PostgresError where error.sqlState == "42501" {
+                    throw MigrationError("cannot create the migrations table: \(error); \(Self.ownerAdvice)")
+                }
+            }
             let pending = try await pendingAfterChecking(on: connection)
             for migration in pending {
                 do {
@@ -35,8 +43,9 @@ public struct Migrator: Sendable {
                             "INSERT INTO shiplog_migrations (name, checksum) VALUES (\(migration.name), \(migration.checksum))")
                     }
                 } catch let error as PostgresError {
+                    let advice = error.sqlState == "42501" ? "; \(Self.ownerAdvice)" : ""
                     throw MigrationError(
-                        "migration \(migration.name) failed and was rolled back, nothing of it applied: \(error)")
+                        "migration \(migration.name) failed and was rolled back, nothing of it applied: \(error)\(advice)")
                 }
             }
             try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
@@ -49,8 +58,7 @@ public struct Migrator: Sendable {
 
     /// The migrations not yet applied, after checking the applied ones are unchanged.
     public func pending(on connection: PostgresConnection) async throws -> [Migration] {
-        let exists = try await connection.query("SELECT to_regclass('shiplog_migrations') IS NOT NULL")
-        guard try exists[0].decode(Bool.self, at: 0) else { return migrations }
+        guard try await Self.hasMigrationsTable(on: connection) else { return migrations }
         return try await pendingAfterChecking(on: connection)
     }
 
@@ -64,8 +72,15 @@ public struct Migrator: Sendable {
     }
 
     private func pendingAfterChecking(on connection: PostgresConnection) async throws -> [Migration] {
-        let applied = try await connection.query("SELECT name, checksum FROM shiplog_migrations ORDER BY name")
-            .decode((String, String).self)
+        let applied: [(String, String)]
+        do {
+            applied = try await connection.query("SELECT name, checksum FROM shiplog_migrations ORDER BY name")
+                .decode((String, String).self)
+        } catch let error as PostgresError where error.sqlState == "42501" {
+            // Before 0003_the_door.sql, shiplog_app could not read this table.
+            throw MigrationError(
+                "cannot tell whether the schema at \(connection.endpoint) is current: \(error); either this login role does not hold shiplog_app (GRANT shiplog_app TO it), or the schema predates 0003_the_door.sql, which lets shiplog_app read the migrations table (run shiplog migrate as the role that owns Shiplog's tables)")
+        }
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.name, $0) })
         for (name, checksum) in applied {
             guard let migration = known[name] else {
@@ -79,6 +94,16 @@ public struct Migrator: Sendable {
         }
         let appliedNames = Set(applied.map(\.0))
         return migrations.filter { !appliedNames.contains($0.name) }
+    }
+}
+
+extension Migrator {
+    /// What to do when the migrating role lacks a privilege.
+    static let ownerAdvice =
+        "shiplog migrate must run as the role that owns Shiplog's tables (the one that applied the first migration); a login role that only holds shiplog_app may use the ledger but not change its schema"
+
+    static func hasMigrationsTable(on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query("SELECT to_regclass('shiplog_migrations') IS NOT NULL")[0].decode(Bool.self, at: 0)
     }
 }
 

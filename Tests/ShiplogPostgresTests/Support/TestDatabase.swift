@@ -57,6 +57,17 @@ struct TestDatabase: Sendable {
         EventStore(pool: pool(maximumConnections: maximumConnections), groupCommit: groupCommit)
     }
 
+    /// A new login role holding shiplog_app and nothing else, which is the whole set-up the
+    /// README asks for a user, and this database's settings for connecting as it. Roles are
+    /// cluster-wide and the tests run in parallel, so each call makes a role of its own.
+    func applicationLogin(holdingApplicationRole: Bool = true) async throws -> PostgresConfiguration {
+        let role = "shiplog_login_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let admin = try await connect()
+        try await admin.execute(unsafeSQL: "CREATE ROLE \(role) LOGIN")
+        if holdingApplicationRole { try await admin.execute(unsafeSQL: "GRANT shiplog_app TO \(role)") }
+        return try PostgresConfiguration("\(conninfo) user=\(role)")
+    }
+
     /// A superuser connection on which the append-only triggers do not fire: how an attacker
     /// with the database's superuser password would rewrite history.
     func tamperingConnection() async throws -> PostgresConnection {
