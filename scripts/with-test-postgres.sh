@@ -29,7 +29,7 @@ trap stop EXIT
     || { cat "$workdir/initdb.log" >&2; echo "error: initdb failed" >&2; exit 1; }
 # A test server: durability off for speed, enough connections for parallel tests.
 (cd / && "${run_as[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $workdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null) \
+    -o "-c listen_addresses='' -k $workdir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000" start >/dev/null) \
     || { cat "$workdir/server.log" >&2; echo "error: could not start the test PostgreSQL" >&2; exit 1; }
 
 export SHIPLOG_TEST_POSTGRES="host=$workdir user=shiplog"

@@ -44,30 +44,53 @@ public struct ChainVerifier: Sendable {
         }
         var connections = (primary, secondary)
         var next: Task<[RecordedEvent], any Error>? = Task { try await fetch(1, on: primary) }
-        while let pending = next {
-            let events = try await pending.value
-            swap(&connections.0, &connections.1)
-            let connection = connections.0
-            next = events.count == batchSize
-                ? Task { [last = events[events.count - 1].position] in try await fetch(last + 1, on: connection) } : nil
-            var failure: ChainFailure?
-            for event in events {
-                failure = chain.consume(event)
-                if failure != nil { break }
+        // A pipeline of three: batch k+2 loads, batch k+1's hashes and signatures are checked on
+        // every core, and batch k is judged in log order here, all at once.
+        var checking: (events: [RecordedEvent], chain: ChainFailure?, task: Task<(ChainFailure?, [PreparedCommand]), Never>)?
+        while true {
+            var admitted: [TrustWalk.Judged] = []
+            var checked: (events: [RecordedEvent], chain: ChainFailure?, prepared: [PreparedCommand])?
+            if let pending = next {
+                let events = try await pending.value
+                swap(&connections.0, &connections.1)
+                let connection = connections.0
+                next = events.count == batchSize
+                    ? Task { [last = events[events.count - 1].position] in try await fetch(last + 1, on: connection) } : nil
+                var failure: ChainFailure?
+                for event in events {
+                    failure = chain.consume(event)
+                    if failure != nil { break }
+                }
+                let items = chainOnly ? [] : walk.assemble(events, last: next == nil)
+                let walkedUpTo = failure?.position ?? Int64.max
+                let keys = walk.keys
+                let task = Task { await Self.check(events, before: walkedUpTo, preparing: items, keys: keys) }
+                if let previous = checking {
+                    let (hashFailure, prepared) = await previous.task.value
+                    checked = (previous.events, Self.earliest(previous.chain, hashFailure), prepared)
+                }
+                checking = (events, failure, task)
+            } else if let previous = checking {
+                let (hashFailure, prepared) = await previous.task.value
+                checked = (previous.events, Self.earliest(previous.chain, hashFailure), prepared)
+                checking = nil
+            } else {
+                break
             }
-            let items = chainOnly ? [] : walk.assemble(events, last: next == nil)
-            let walkedUpTo = failure?.position ?? Int64.max
-            let (hashFailure, prepared) = await Self.check(events, before: walkedUpTo, preparing: items, keys: walk.keys)
-            failure = Self.earliest(failure, hashFailure)
-            commands += prepared.count
-            signatures += prepared.reduce(0) { $0 + ($1.isSigned ? 1 + $1.approvalChecks.count : 0) }
-            for judged in walk.admit(prepared) {
+            guard let checked else { continue }
+            // Batch k is judged while batch k+1 is checked.
+            commands += checked.prepared.count
+            signatures += checked.prepared.reduce(0) { $0 + ($1.isSigned ? 1 + $1.approvalChecks.count : 0) }
+            admitted = walk.admit(checked.prepared)
+            var failure = checked.chain
+            for judged in admitted {
                 if let reason = judged.judgment.reason {
                     failure = Self.earliest(failure, ChainFailure(position: judged.position, reason: "not counted: \(reason)"))
                     break
                 }
             }
             if let failure {
+                _ = await checking?.task.value
                 _ = try? await next?.value
                 return try await verdict(chain, failure, on: primary)
             }

@@ -48,8 +48,7 @@ public enum AlarmRecord: Aggregate {
         }
     }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
         switch event {
         case .alarmRaised(let e):
             state.alarm = e.alarm
@@ -61,6 +60,5 @@ public enum AlarmRecord: Aggregate {
         default:
             break
         }
-        return state
     }
 }

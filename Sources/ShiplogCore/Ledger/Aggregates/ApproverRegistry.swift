@@ -108,8 +108,7 @@ public enum ApproverRegistry: Aggregate {
         }
     }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
         switch event {
         case .approverEnrolled(let e):
             state.approvers.append(
@@ -127,6 +126,5 @@ public enum ApproverRegistry: Aggregate {
         default:
             break
         }
-        return state
     }
 }

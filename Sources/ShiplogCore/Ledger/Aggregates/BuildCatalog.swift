@@ -50,11 +50,9 @@ public enum BuildCatalog: Aggregate {
         }
     }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        guard case .buildRecorded(let e) = event else { return state }
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
+        guard case .buildRecorded(let e) = event else { return }
         state.service = e.service
         state.builds[e.version] = e
-        return state
     }
 }

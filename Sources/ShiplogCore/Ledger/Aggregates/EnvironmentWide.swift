@@ -12,17 +12,15 @@ public enum EnvironmentWide: Aggregate {
 
     public static var initial: State { State() }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
         switch event {
         case .environmentLocked(let e) where e.service == nil:
             state.environment = e.environment
         case .environmentUnlocked(let e) where e.service == nil:
             state.environment = e.environment
         default:
-            return state
+            return
         }
         state.lock = EnvironmentLocks.evolve(state.lock, event, service: nil)
-        return state
     }
 }

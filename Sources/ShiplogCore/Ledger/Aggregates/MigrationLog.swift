@@ -76,8 +76,7 @@ public enum MigrationLog: Aggregate {
         )
     }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
         switch event {
         case .migrationApplied(let e):
             state.environment = e.environment
@@ -89,6 +88,5 @@ public enum MigrationLog: Aggregate {
         default:
             break
         }
-        return state
     }
 }

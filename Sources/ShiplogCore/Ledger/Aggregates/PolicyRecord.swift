@@ -48,13 +48,11 @@ public enum PolicyRecord: Aggregate {
         )
     }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        guard case .policySet(let e) = event else { return state }
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
+        guard case .policySet(let e) = event else { return }
         state.environment = e.environment
         state.policy = e.policy
         state.setBy = e.setBy
         state.setAt = e.setAt
-        return state
     }
 }

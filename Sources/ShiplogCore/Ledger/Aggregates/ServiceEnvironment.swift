@@ -75,8 +75,7 @@ public enum ServiceEnvironment: Aggregate {
         }
     }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
         switch event {
         case .activeDeployOpened(let e):
             state.environment = e.environment
@@ -115,6 +114,5 @@ public enum ServiceEnvironment: Aggregate {
         default:
             break
         }
-        return state
     }
 }

@@ -75,8 +75,7 @@ public enum TokenRegistry: Aggregate {
         }
     }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
         switch event {
         case .tokenIssued(let e):
             state.tokens[e.tokenID] = Token(
@@ -87,6 +86,5 @@ public enum TokenRegistry: Aggregate {
         default:
             break
         }
-        return state
     }
 }

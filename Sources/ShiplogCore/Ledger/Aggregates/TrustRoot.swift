@@ -94,8 +94,7 @@ public enum TrustRoot: Aggregate {
         }
     }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
         switch event {
         case .ledgerInitialized(let e):
             state.admins.append(
@@ -108,6 +107,5 @@ public enum TrustRoot: Aggregate {
         default:
             break
         }
-        return state
     }
 }

@@ -52,7 +52,7 @@ extension LedgerEvent {
     /// Rebuilds an event from its stored type and payload. Throws a `LedgerError` with code
     /// `.malformedEvent` for an unknown type or a payload that does not decode.
     public static func decode(type: String, payloadJSON: String) throws -> LedgerEvent {
-        let decoder = makeDecoder()
+        let decoder = sharedDecoder
         let data = Data(payloadJSON.utf8)
         func payload<P: Decodable>(_: P.Type) throws -> P {
             do {
@@ -109,6 +109,10 @@ extension LedgerEvent {
         }
         return encoder
     }
+
+    /// One decoder for every payload: its configuration never changes, and making one per
+    /// event cost a verify of a million events seconds.
+    private static let sharedDecoder = makeDecoder()
 
     /// The decoder behind `decode(type:payloadJSON:)`.
     public static func makeDecoder() -> JSONDecoder {

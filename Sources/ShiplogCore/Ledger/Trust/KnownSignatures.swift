@@ -14,6 +14,12 @@ public struct KnownSignatures<Fallback: SignatureVerifier>: SignatureVerifier {
             self.message = message
             self.publicKey = publicKey
         }
+
+        /// The signature's bytes alone decide the bucket (they differ for every message and
+        /// key); equality still compares all three.
+        public func hash(into hasher: inout Hasher) {
+            signature.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
     }
 
     public var known: [Check: Bool] = [:]

@@ -58,30 +58,29 @@ public struct LedgerWorld: Sendable {
             trustRoot: trustRoot)
     }
 
-    /// Folds a counted event into the aggregate of its stream.
+    /// Folds a counted event into the aggregate of its stream, in place.
     public mutating func apply(_ event: LedgerEvent, on stream: LedgerStream) {
         switch stream {
-        case .ledger: trustRoot = TrustRoot.evolve(trustRoot, event)
-        case .approvers: approvers = ApproverRegistry.evolve(approvers, event)
-        case .tokens: tokens = TokenRegistry.evolve(tokens, event)
+        case .ledger: TrustRoot.apply(event, to: &trustRoot)
+        case .approvers: ApproverRegistry.apply(event, to: &approvers)
+        case .tokens: TokenRegistry.apply(event, to: &tokens)
         case .policy(let environment):
-            policies[environment] = PolicyRecord.evolve(policy(environment), event)
+            PolicyRecord.apply(event, to: &policies[environment, default: PolicyRecord.initial])
         case .build(let service):
-            builds[service] = BuildCatalog.evolve(builds[service] ?? BuildCatalog.initial, event)
+            BuildCatalog.apply(event, to: &builds[service, default: BuildCatalog.initial])
         case .migrations(let environment):
-            migrations[environment] = MigrationLog.evolve(migrations[environment] ?? MigrationLog.initial, event)
+            MigrationLog.apply(event, to: &migrations[environment, default: MigrationLog.initial])
         case .deploy(let id):
-            var state = Deploy.evolve(deploys[id] ?? Deploy.initial, event)
+            Deploy.apply(event, to: &deploys[id, default: Deploy.initial])
             // Approvals matter to the gate until the start; a long walk need not keep them after.
-            if case .deployStarted = event, loaded == nil { state.approvals = [] }
-            deploys[id] = state
+            if case .deployStarted = event, loaded == nil { deploys[id]?.approvals = [] }
         case .serviceEnvironment(let environment, let service):
-            places[PlaceKey(environment: environment, service: service)] = ServiceEnvironment.evolve(
-                place(environment, service), event)
+            ServiceEnvironment.apply(
+                event, to: &places[PlaceKey(environment: environment, service: service), default: ServiceEnvironment.initial])
         case .environment(let environment):
-            environments[environment] = EnvironmentWide.evolve(self.environment(environment), event)
+            EnvironmentWide.apply(event, to: &environments[environment, default: EnvironmentWide.initial])
         case .alarm(let name):
-            alarms[name] = AlarmRecord.evolve(alarms[name] ?? AlarmRecord.initial, event)
+            AlarmRecord.apply(event, to: &alarms[name, default: AlarmRecord.initial])
         }
     }
 

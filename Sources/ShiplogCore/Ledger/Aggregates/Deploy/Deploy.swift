@@ -86,8 +86,7 @@ public enum Deploy: Aggregate {
 
     public static var initial: State { State() }
 
-    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
-        var state = state
+    public static func apply(_ event: LedgerEvent, to state: inout State) {
         switch event {
         case .deployRequested(let e):
             state.request = e
@@ -124,6 +123,5 @@ public enum Deploy: Aggregate {
         default:
             break
         }
-        return state
     }
 }

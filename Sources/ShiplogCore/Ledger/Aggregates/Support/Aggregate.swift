@@ -10,15 +10,26 @@ public protocol Aggregate {
     associatedtype State: Sendable & Equatable
     /// The state of a stream with no events.
     static var initial: State { get }
-    /// The state after `event`. Total: events that do not concern this aggregate are ignored,
-    /// and recorded events are applied as they are (the log is the truth; rules live in `decide`).
-    static func evolve(_ state: State, _ event: LedgerEvent) -> State
+    /// Folds `event` into `state`, in place (a long walk keeps big states, such as a service's
+    /// builds, without copying them). Total: events that do not concern this aggregate are
+    /// ignored, and recorded events are applied as they are (the log is the truth; rules live
+    /// in `decide`).
+    static func apply(_ event: LedgerEvent, to state: inout State)
 }
 
 extension Aggregate {
+    /// The state after `event`.
+    public static func evolve(_ state: State, _ event: LedgerEvent) -> State {
+        var state = state
+        apply(event, to: &state)
+        return state
+    }
+
     /// Folds `events` over `initial`.
     public static func replay<Events: Sequence>(_ events: Events) -> State
     where Events.Element == LedgerEvent {
-        events.reduce(initial, evolve)
+        var state = initial
+        for event in events { apply(event, to: &state) }
+        return state
     }
 }
