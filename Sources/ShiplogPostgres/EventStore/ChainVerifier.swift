@@ -38,63 +38,29 @@ public struct ChainVerifier: Sendable {
         var chain = ChainState()
         var walk = TrustWalk()
         var commands = 0, signatures = 0
+        var failure: ChainFailure?
         let batchSize = self.batchSize
-        @Sendable func fetch(_ from: Int64, on connection: PostgresConnection) async throws -> [RecordedEvent] {
-            try await EventStore.read(fromPosition: from, limit: batchSize, on: connection)
-        }
-        var connections = (primary, secondary)
-        var next: Task<[RecordedEvent], any Error>? = Task { try await fetch(1, on: primary) }
-        // A pipeline of three: batch k+2 loads, batch k+1's hashes and signatures are checked on
-        // every core, and batch k is judged in log order here, all at once.
-        var checking: (events: [RecordedEvent], chain: ChainFailure?, task: Task<(ChainFailure?, [PreparedCommand]), Never>)?
-        while true {
-            var admitted: [TrustWalk.Judged] = []
-            var checked: (events: [RecordedEvent], chain: ChainFailure?, prepared: [PreparedCommand])?
-            if let pending = next {
-                let events = try await pending.value
-                swap(&connections.0, &connections.1)
-                let connection = connections.0
-                next = events.count == batchSize
-                    ? Task { [last = events[events.count - 1].position] in try await fetch(last + 1, on: connection) } : nil
-                var failure: ChainFailure?
+        let connection = secondary
+        try await walk.pipeline(
+            batchSize: batchSize, hashing: true, judging: !chainOnly,
+            fetch: { try await EventStore.read(fromPosition: $0, limit: batchSize, on: connection) },
+            examine: { events in
                 for event in events {
-                    failure = chain.consume(event)
-                    if failure != nil { break }
+                    if let broken = chain.consume(event) { return broken }
                 }
-                let items = chainOnly ? [] : walk.assemble(events, last: next == nil)
-                let walkedUpTo = failure?.position ?? Int64.max
-                let keys = walk.keys
-                let task = Task { await Self.check(events, before: walkedUpTo, preparing: items, keys: keys) }
-                if let previous = checking {
-                    let (hashFailure, prepared) = await previous.task.value
-                    checked = (previous.events, Self.earliest(previous.chain, hashFailure), prepared)
+                return nil
+            },
+            visit: { batch in
+                commands += batch.judged.count
+                signatures += batch.signatures
+                failure = batch.failure
+                if let skipped = batch.judged.first(where: { !$0.judgment.isCounted }) {
+                    failure = ChainFailure.earliest(
+                        failure, ChainFailure(position: skipped.position, reason: "not counted: \(skipped.judgment.reason ?? "")"))
                 }
-                checking = (events, failure, task)
-            } else if let previous = checking {
-                let (hashFailure, prepared) = await previous.task.value
-                checked = (previous.events, Self.earliest(previous.chain, hashFailure), prepared)
-                checking = nil
-            } else {
-                break
-            }
-            guard let checked else { continue }
-            // Batch k is judged while batch k+1 is checked.
-            commands += checked.prepared.count
-            signatures += checked.prepared.reduce(0) { $0 + ($1.isSigned ? 1 + $1.approvalChecks.count : 0) }
-            admitted = walk.admit(checked.prepared)
-            var failure = checked.chain
-            for judged in admitted {
-                if let reason = judged.judgment.reason {
-                    failure = Self.earliest(failure, ChainFailure(position: judged.position, reason: "not counted: \(reason)"))
-                    break
-                }
-            }
-            if let failure {
-                _ = await checking?.task.value
-                _ = try? await next?.value
-                return try await verdict(chain, failure, on: primary)
-            }
-        }
+                return failure == nil
+            })
+        if let failure { return try await verdict(chain, failure, on: primary) }
         let head = try await EventStore.head(on: primary)
         var verification = chain.verdict(chain.finish(head: head))
         if !chainOnly {
@@ -118,44 +84,6 @@ public struct ChainVerifier: Sendable {
             reason: failure.reason)
     }
 
-    private static func earliest(_ first: ChainFailure?, _ second: ChainFailure?) -> ChainFailure? {
-        guard let first else { return second }
-        guard let second else { return first }
-        return second.position < first.position ? second : first
-    }
-
-    /// Checks the stored hashes of `events` and prepares `items` (decoding, signatures) on
-    /// every core; returns the hash failure at the lowest position and the prepared commands
-    /// in log order.
-    static func check(
-        _ events: [RecordedEvent], before end: Int64 = .max, preparing items: [CommandAssembler.Item], keys: KeyRing
-    ) async -> (ChainFailure?, [PreparedCommand]) {
-        let lanes = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        return await withTaskGroup(of: (ChainFailure?, [(Int, PreparedCommand)]).self) { group in
-            for lane in 0..<lanes {
-                group.addTask {
-                    var first: ChainFailure?
-                    var buffer: [UInt8] = []
-                    buffer.reserveCapacity(1024)
-                    for index in stride(from: lane, to: events.count, by: lanes) where events[index].position < end {
-                        first = earliest(first, ChainState.hashFailure(events[index], buffer: &buffer))
-                    }
-                    var prepared: [(Int, PreparedCommand)] = []
-                    for index in stride(from: lane, to: items.count, by: lanes) {
-                        prepared.append((index, PreparedCommand.prepare(items[index], keys: keys)))
-                    }
-                    return (first, prepared)
-                }
-            }
-            var first: ChainFailure?
-            var slots = [PreparedCommand?](repeating: nil, count: items.count)
-            for await (failure, prepared) in group {
-                first = earliest(first, failure)
-                for (index, command) in prepared { slots[index] = command }
-            }
-            return (first, slots.map { $0! })
-        }
-    }
 }
 
 /// The outcome of `shiplog verify`, in the shape its `--json` prints.

@@ -41,19 +41,20 @@ enum RangeJudge {
     {
         var walk = TrustWalk()
         var skipped: [(position: Int64, reason: String)] = []
-        var next: Int64 = 1
-        while next <= end {
-            let events = try await EventStore.read(
-                fromPosition: next, limit: Int(min(Int64(batchSize), end - next + 1)), on: connection)
-            guard let last = events.last?.position else { break }
-            let items = walk.assemble(events, last: last >= end)
-            let (_, prepared) = await ChainVerifier.check([], preparing: items, keys: walk.keys)
-            for judged in walk.admit(prepared) {
-                guard let reason = judged.judgment.reason else { continue }
-                skipped += judged.events.map { ($0.position, reason) }
-            }
-            next = last + 1
-        }
+        try await walk.pipeline(
+            batchSize: batchSize, hashing: false,
+            fetch: { from in
+                guard from <= end else { return [] }
+                return try await EventStore.read(
+                    fromPosition: from, limit: Int(min(Int64(batchSize), end - from + 1)), on: connection)
+            },
+            visit: { batch in
+                for judged in batch.judged {
+                    guard let reason = judged.judgment.reason else { continue }
+                    skipped += judged.events.map { ($0.position, reason) }
+                }
+                return true
+            })
         return skipped
     }
 }
