@@ -34,9 +34,10 @@ say "CI records build web $version"
 say "carol requests web $version to prod (policy: 2 approvals)"
 deploy=$("$shiplog" deploy request --service web --env prod --version "$version" --reason "weekly release" --key "$keys/carol.key")
 echo "deploy $deploy"
-"$shiplog" deploy approve "$deploy" --key "$keys/carol.key"
+say "carol, the requester, tries to approve her own deploy: refused, nothing written"
+"$shiplog" deploy approve "$deploy" --key "$keys/carol.key" || echo "(exit $?)"
 "$shiplog" deploy approve "$deploy" --key "$keys/alice.key"
-say "the gate after carol (the requester) and alice approved: closed, exit 3"
+say "the gate after alice approved: closed, exit 3"
 "$shiplog" deploy gate "$deploy" || echo "(exit $?)"
 "$shiplog" deploy approve "$deploy" --key "$keys/bob.key"
 say "the gate after bob approved"
@@ -48,5 +49,5 @@ say "shiplog status --env prod";         "$shiplog" status --env prod
 say "shiplog history --limit 5";         "$shiplog" history --limit 5
 say "shiplog show $deploy";              "$shiplog" show "$deploy"
 say "shiplog metrics";                   "$shiplog" metrics
-say "shiplog verify";                    "$shiplog" verify
+say "shiplog verify (the chain, and every command's signature and authority)"; "$shiplog" verify
 say "shiplog db status";                 "$shiplog" db status
