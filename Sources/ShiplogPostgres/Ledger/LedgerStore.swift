@@ -30,9 +30,13 @@ public struct LedgerStore: Sendable {
                 )
                 SELECT \(unsafeRaw: EventStore.columns) FROM events WHERE position IN (SELECT position FROM own)
                 UNION ALL
-                SELECT \(unsafeRaw: EventStore.columns) FROM events
-                 WHERE metadata ->> 'command' IN (SELECT command FROM own WHERE command IS NOT NULL)
-                   AND NOT stream = ANY(\(names)::text[])
+                -- The rest of each command, by its id: one probe of events_command per command
+                -- (OFFSET 0 keeps the probe a probe, whatever the statistics say).
+                SELECT \(unsafeRaw: EventStore.columns)
+                  FROM (SELECT DISTINCT command FROM own WHERE command IS NOT NULL) c
+                  JOIN LATERAL (SELECT * FROM events e
+                                 WHERE e.metadata ->> 'command' = c.command AND NOT e.stream = ANY(\(names)::text[])
+                                OFFSET 0) e ON true
                 ORDER BY 1
                 """))
         return LoadedStreams(judging: recorded, streams: requested)
