@@ -133,8 +133,11 @@ struct LedgerStoryTests {
 
         let audit = try await ledger.ok("audit", "--actor", "carol", "--json").json() as? [[String: Any]]
         #expect(audit?.contains { $0["type"] as? String == "DeployRequested" } == true)
+        // The log's actor column of an approval names the approver.
+        let approvals = try await ledger.ok("events", "read", "--type", "DeployApproved", "--json").json() as? [[String: Any]]
+        #expect(approvals?.map { $0["actor"] as? String } == ["alice", "bob"])
 
-        let verify = try await ledger.shiplog.run(["verify", "--all-signatures"])
+        let verify = try await ledger.shiplog.run(["verify"])
         #expect(verify.status == 0, "\(verify)")
 
         try await ledger.ok("projections", "rebuild")
@@ -386,7 +389,7 @@ struct LedgerStoryTests {
         #expect(try await ledger.events() == before, "no refused command wrote anything")
     }
 
-    @Test("a second admin, added by the first, may administer; an approver may not add admins")
+    @Test("a second admin, added by the first, may administer; an approver may not add admins; a removed admin may not")
     func secondAdmin() async throws {
         let ledger = try await Self.ledger()
         let root = try await ledger.ok("keys", "generate", "--out", ledger.key("root2"), "--json").jsonObject()
@@ -395,7 +398,16 @@ struct LedgerStoryTests {
         #expect(refused.stderr.contains("admin"))
         try await ledger.ok("admins", "add", "root2", "--public-key", root["publicKey"] as! String, "--key", ledger.key("admin"))
         try await ledger.ok("policy", "set", "--env", "prod", "--approvals", "3", "--key", ledger.key("root2"))
-        #expect(try await ledger.shiplog.run(["verify", "--all-signatures"]).status == 0)
+        #expect(try await ledger.shiplog.run(["verify"]).status == 0)
+
+        let last = try await ledger.shiplog.run(["admins", "remove", "admin", "--key", ledger.key("admin")])
+        #expect(last.status == 1)
+        #expect(last.stderr.contains("cannot remove themself"))
+        try await ledger.ok("admins", "remove", "root2", "--reason", "key rotated", "--key", ledger.key("admin"))
+        let removed = try await ledger.shiplog.run(["policy", "set", "--env", "prod", "--approvals", "1", "--key", ledger.key("root2")])
+        #expect(removed.status == 1)
+        #expect(removed.stderr.contains("not enrolled"))
+        #expect(try await ledger.shiplog.run(["verify"]).status == 0)
     }
 
     @Test("the CLI's JSON for keys generate and deploy request has the documented fields")

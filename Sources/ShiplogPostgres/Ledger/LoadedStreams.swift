@@ -14,8 +14,6 @@ public struct LoadedStreams: Sendable {
     }
 
     var events: [LedgerStream: [LedgerEvent]] = [:]
-    /// Counted events of the loaded streams with their positions, in log order.
-    public private(set) var timeline: [(position: Int64, stream: LedgerStream, event: LedgerEvent)] = []
     var versions: [LedgerStream: Int64] = [:]
     /// Events of the loaded streams that do not count, in log order.
     public private(set) var skipped: [Skipped] = []
@@ -40,7 +38,6 @@ public struct LoadedStreams: Sendable {
             case .counted:
                 for entry in judged.command?.entries ?? [] where streams.contains(entry.stream) {
                     events[entry.stream, default: []].append(entry.event)
-                    timeline.append((entry.position, entry.stream, entry.event))
                 }
             case .skipped(let reason):
                 for event in judged.events where names[event.stream] != nil {

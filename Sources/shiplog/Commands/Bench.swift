@@ -167,20 +167,21 @@ struct AppendBench: AsyncParsableCommand {
     }
 }
 
-/// Realistic events: deploy-shaped payloads over a few hundred streams.
+/// Realistic events: deploy-shaped payloads over a few hundred streams. They are not the
+/// ledger's own (unsigned, on streams of their own), so the event store is measured alone.
 enum Workload {
     static let services = ["web", "api", "auth", "admin", "worker", "billing", "search", "notifications"]
     static let environments = ["dev", "staging", "prod", "prod_eu"]
 
     static func stream() -> String {
-        "deploy-d-\(Int.random(in: 1...500))"
+        "release-d-\(Int.random(in: 1...500))"
     }
 
     static func event() throws -> NewEvent {
         let service = services.randomElement()!, environment = environments.randomElement()!
         let digest = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         return try NewEvent(
-            type: "DeployRequested",
+            type: "ReleaseRequested",
             payload: """
                 {"artifact":"sha256:\(digest)","environment":"\(environment)","reason":"release train","requestedBy":"carol","service":"\(service)","version":"1.\(Int.random(in: 0...99)).\(Int.random(in: 0...99))"}
                 """,

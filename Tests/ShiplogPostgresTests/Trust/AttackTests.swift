@@ -5,8 +5,9 @@ import Testing
 
 @testable import ShiplogPostgres
 
-/// Issue 6's attacks, mounted as the database role would: rows appended through
-/// `shiplog_append` with command signatures computed by hand (`Forger`). Each is ignored by the
+/// Issue 6's attacks, mounted as the database's application role would: rows appended through
+/// `shiplog_append` (the only way in for that role) with command signatures computed by hand
+/// (`Forger`). Each is ignored by the
 /// gate and by decisions, shown as not counted, and named by `verify` at its position.
 @Suite("Trust: signatures and authority, not the database")
 struct AttackTests {
@@ -113,7 +114,7 @@ struct AttackTests {
         #expect(verification.reason?.contains("command signature does not verify") == true)
 
         // The projections leave them out too, caught up step by step or rebuilt from zero.
-        let pool = story.database.pool(maximumConnections: 2)
+        let pool = PostgresPool(configuration: story.login, maximumConnections: 2)
         for rebuild in [false, true] {
             if rebuild { try await Projector(pool: pool).rebuild() } else { try await Projector(pool: pool).catchUp() }
             let entry = try #require(try await LedgerQueries(pool: pool).deploy(id: id.rawValue))

@@ -6,9 +6,12 @@ import ShiplogCrypto
 
 /// A real ledger in PostgreSQL through the application's own commands: admin (root of trust),
 /// alice, bob and carol (approvers for prod and staging), a CI key; prod needs 2 approvals;
-/// web 1.2.3 is built. `forger` writes as an attacker with the database role would.
+/// web 1.2.3 is built. Everything connects as a login role holding only `shiplog_app`, as every
+/// CLI user does; `forger` writes through it as an attacker holding that role would.
 struct TrustStory {
     let database: TestDatabase
+    /// The login role holding only shiplog_app.
+    let login: PostgresConfiguration
     let ledger: LedgerService
     let forger: Forger
     let admin = SigningKey.generate()
@@ -20,9 +23,11 @@ struct TrustStory {
 
     static func make(maximumConnections: Int = 4) async throws -> TrustStory {
         let database = try await TestDatabase.create()
-        let store = EventStore(pool: database.pool(maximumConnections: maximumConnections))
+        let login = try await database.applicationLogin()
+        let store = EventStore(pool: PostgresPool(configuration: login, maximumConnections: maximumConnections))
         let story = TrustStory(
-            database: database, ledger: LedgerService(store: LedgerStore(events: store)), forger: Forger(store: store))
+            database: database, login: login, ledger: LedgerService(store: LedgerStore(events: store)),
+            forger: Forger(store: store))
         _ = try await story.ledger.initialize(admin: "admin", key: story.admin)
         try await story.ledger.setPolicy(environment: "prod", policy: EnvironmentPolicy(approvalsRequired: 2), key: story.admin)
         try await story.ledger.setPolicy(
@@ -56,7 +61,7 @@ struct TrustStory {
 
     /// `shiplog verify`, judging every command.
     func verify() async throws -> ChainVerification {
-        try await ChainVerifier(pool: database.pool(maximumConnections: 2)).verify()
+        try await ChainVerifier(pool: PostgresPool(configuration: login, maximumConnections: 2)).verify()
     }
 
     /// Where the first event of `type` sits, counted or not.
