@@ -151,6 +151,31 @@ struct AttackTests {
         #expect(verification.reason?.contains("no command signature") == true)
     }
 
+    @Test("an old signed unlock appended again after a new lock: it counts once, the lock holds")
+    func replayedUnlock() async throws {
+        let story = try await TrustStory.make()
+        let id = try await story.request()
+        try await story.ledger.approve(id.rawValue, key: story.alice)
+        try await story.ledger.approve(id.rawValue, key: story.bob)
+        try await story.ledger.lock(environment: "prod", service: "web", reason: "incident 1", key: story.alice)
+        try await story.ledger.unlock(environment: "prod", service: "web", reason: nil, key: story.alice)
+        try await story.ledger.lock(environment: "prod", service: "web", reason: "incident 2", key: story.alice)
+
+        let row = try await story.database.connect().query(
+            "SELECT stream, payload::text, metadata::text FROM events WHERE type = 'EnvironmentUnlocked'")[0]
+        let (stream, payload, metadata) = try row.decode((String, String, String).self)
+        let replayed = try await story.forger.store.append(
+            [try NewEvent(type: "EnvironmentUnlocked", payload: payload, metadata: metadata, actor: "alice")], to: stream
+        ).firstPosition
+
+        let gate = try await story.ledger.gate(id.rawValue)
+        #expect(!gate.allowed)
+        #expect(gate.reasons.contains("web on prod is locked by alice: incident 2"))
+        let verification = try await story.verify()
+        #expect(verification.firstBadPosition == replayed)
+        #expect(verification.reason?.contains("replays command") == true)
+    }
+
     @Test("a policy edited in place behind the triggers: the gate does not act on it")
     func policyEditedInPlace() async throws {
         let story = try await TrustStory.make()

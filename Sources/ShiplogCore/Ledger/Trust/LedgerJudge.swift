@@ -7,6 +7,8 @@ import Foundation
 ///
 /// A command counts when all of these hold, checked in this order (the first failure is the
 /// reason it is skipped):
+/// 0. its id has not been judged before (a signed command counts once: a copy appended
+///    again, say an old unlock replayed after a new lock, does not);
 /// 1. its signature verifies (the caller checks it, with the public key of the signer's key id);
 /// 2. every event is on the stream its payload names (`LedgerEvent.homeStream`);
 /// 3. its signer holds an admin key, or an enrolled key not revoked at this point of the log
@@ -32,6 +34,10 @@ public enum LedgerJudge {
         _ command: RecordedCommand, signatureIsValid: Bool, in world: LedgerWorld, verifier: some SignatureVerifier
     ) -> Judgment {
         guard let primary = command.entries.first?.event else { return .skipped(reason: "an empty command") }
+        guard !world.commands.contains(command.id) else {
+            return .skipped(
+                reason: "it replays command \(command.id.uuidString.lowercased()), which is already recorded: a signed command counts once")
+        }
         guard signatureIsValid else {
             return .skipped(
                 reason: "its command signature does not verify with key \(command.signer): the signed content was altered or forged")
@@ -295,18 +301,5 @@ public enum LedgerJudge {
     {
         guard let service else { return world.environment(environment).lock }
         return world.place(environment, service).lock
-    }
-}
-
-extension LedgerWorld {
-    /// Judges `command` and, when it counts, folds its events in.
-    public mutating func admit(
-        _ command: RecordedCommand, signatureIsValid: Bool, verifier: some SignatureVerifier
-    ) -> Judgment {
-        let judgment = LedgerJudge.judge(command, signatureIsValid: signatureIsValid, in: self, verifier: verifier)
-        if judgment.isCounted {
-            for entry in command.entries { apply(entry.event, on: entry.stream) }
-        }
-        return judgment
     }
 }

@@ -20,6 +20,9 @@ public struct LedgerWorld: Sendable {
 
     /// The streams this world holds; nil: all of them.
     public let loaded: Set<LedgerStream>?
+    /// Every command id judged so far: a command is recorded once, so a copy of an old signed
+    /// command appended again (a replayed unlock) never counts.
+    public private(set) var commands: Set<UUID> = []
 
     /// A service in an environment.
     public struct PlaceKey: Hashable, Sendable {
@@ -82,6 +85,18 @@ public struct LedgerWorld: Sendable {
         case .alarm(let name):
             AlarmRecord.apply(event, to: &alarms[name, default: AlarmRecord.initial])
         }
+    }
+
+    /// Judges `command` and, when it counts, folds its events in.
+    public mutating func admit(
+        _ command: RecordedCommand, signatureIsValid: Bool, verifier: some SignatureVerifier
+    ) -> Judgment {
+        let judgment = LedgerJudge.judge(command, signatureIsValid: signatureIsValid, in: self, verifier: verifier)
+        commands.insert(command.id)
+        if judgment.isCounted {
+            for entry in command.entries { apply(entry.event, on: entry.stream) }
+        }
+        return judgment
     }
 
     /// The actor a key speaks for here: an admin, or an enrolled approver (person, CI or Slack
