@@ -303,6 +303,7 @@ public struct LedgerService: Sendable {
             attempt += 1
             let loaded = try await store.load(streams)
             let now = clock()
+            try Self.checkClock(now, against: loaded.databaseTime)
             let decision = try decide(loaded, now)
             let actor = try name ?? Self.actorName(of: decision)
             do {
@@ -313,6 +314,15 @@ public struct LedgerService: Sendable {
                 continue
             }
         }
+    }
+
+    /// A command dated later than the log records it does not count (`LedgerJudge.clockSkew`):
+    /// refuse it here, with the reason, rather than write what readers will skip.
+    static func checkClock(_ now: Date, against database: Date?) throws {
+        guard let database, now > database.addingTimeInterval(LedgerJudge.clockSkew - 60) else { return }
+        throw LedgerError(
+            .invalidValue,
+            "this machine's clock is \(Int(now.timeIntervalSince(database))) s ahead of the database's: commands dated after the log records them do not count; set the clock right (NTP) and run the command again")
     }
 
     /// How often a command decides again after losing a race before it gives up.

@@ -39,7 +39,11 @@ public struct LedgerStore: Sendable {
                                 OFFSET 0) e ON true
                 ORDER BY 1
                 """))
-        return LoadedStreams(judging: recorded, streams: requested)
+        let micros = try await connection.query(
+            "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")[0].decode(Int64.self, at: 0)
+        var loaded = LoadedStreams(judging: recorded, streams: requested)
+        loaded.databaseTime = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        return loaded
     }
 
     /// Signs `decision` as one command with `key` and appends it atomically. Every stream the

@@ -21,6 +21,8 @@ public struct LoadedStreams: Sendable {
     public let streams: Set<LedgerStream>
     /// Every aggregate of the loaded streams, folded from what counts.
     public private(set) var world: LedgerWorld
+    /// The database's clock when the streams were read.
+    public internal(set) var databaseTime: Date?
 
     /// Judges `recorded` (the loaded streams' events and the rest of their commands, in log
     /// order) and keeps what counts.

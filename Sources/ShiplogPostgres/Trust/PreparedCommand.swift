@@ -72,7 +72,9 @@ struct PreparedCommand: Sendable {
             }
         }
         prepared.outcome = .ready(
-            RecordedCommand(id: raw.envelope.commandID, signer: raw.envelope.signer, entries: entries),
+            RecordedCommand(
+                id: raw.envelope.commandID, signer: raw.envelope.signer, entries: entries,
+                recordedAt: raw.events[0].recordedAt),
             signatureIsValid: valid)
         return prepared
     }

@@ -176,6 +176,44 @@ struct AttackTests {
         #expect(verification.reason?.contains("replays command") == true)
     }
 
+    @Test("an approval an approver dated into the future, to outlive its expiry: it does not count")
+    func futureDatedApproval() async throws {
+        let story = try await TrustStory.make()
+        let id = try await story.request()
+        let request = try #require(try await story.ledger.deploy(id.rawValue).context.deploy.request)
+        let later = Date().addingTimeInterval(30 * 86_400)
+        let alice = try SignerKeyID(story.alice.keyID.description)
+        let statement = ApprovalStatement(approving: request, expiresAt: later.addingTimeInterval(3600), signer: alice)
+        let forged = try await story.forger.append(
+            [
+                (
+                    .deploy(id),
+                    .deployApproved(
+                        .init(
+                            deployID: id, approver: try ActorName("alice"), statement: statement,
+                            signature: SignatureBytes(story.alice.signature(for: statement.canonicalBytes)),
+                            signerKeyID: alice, via: .cli, approvedAt: later))
+                )
+            ], signedWith: story.alice)
+
+        #expect(try await story.ledger.gate(id.rawValue).approvals == 0)
+        let skipped = try await story.ledger.deploy(id.rawValue).skipped
+        #expect(skipped.map(\.position) == [forged])
+        #expect(skipped.first?.reason.contains("after the log recorded it") == true)
+        #expect(try await story.verify().firstBadPosition == forged)
+    }
+
+    @Test("a machine whose clock runs ahead of the database's is told so, and writes nothing")
+    func clockAhead() async throws {
+        let story = try await TrustStory.make()
+        let ahead = LedgerService(store: story.ledger.store, clock: { Date().addingTimeInterval(3600) })
+        let error = try await #require(throws: LedgerError.self) {
+            try await ahead.lock(environment: "prod", service: nil, reason: "test", key: story.alice)
+        }
+        #expect(error.message.contains("s ahead of the database's"))
+        #expect(try await story.ledger.deploy(try await story.request().rawValue).context.locks.isEmpty)
+    }
+
     @Test("a policy edited in place behind the triggers: the gate does not act on it")
     func policyEditedInPlace() async throws {
         let story = try await TrustStory.make()

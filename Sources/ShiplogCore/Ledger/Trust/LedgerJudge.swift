@@ -10,7 +10,9 @@ import Foundation
 /// 0. its id has not been judged before (a signed command counts once: a copy appended
 ///    again, say an old unlock replayed after a new lock, does not);
 /// 1. its signature verifies (the caller checks it, with the public key of the signer's key id);
-/// 2. every event is on the stream its payload names (`LedgerEvent.homeStream`);
+/// 2. every event is on the stream its payload names (`LedgerEvent.homeStream`), and none
+///    says it happened later than the log recorded it (plus `clockSkew`): a signer cannot
+///    date a start past a freeze window or an approval past its expiry;
 /// 3. its signer holds an admin key, or an enrolled key not revoked at this point of the log
 ///    (the first `LedgerInitialized` is signed by the key it enrolls);
 /// 4. every event that names its actor names the signer; an approval's signing key is the
@@ -28,6 +30,9 @@ import Foundation
 /// commands that touch its streams (another deploy's `ActiveDeployClosed` on
 /// `env-prod-web`); for those it checks 1–4 and that such events come with their deploy's own.
 public enum LedgerJudge {
+    /// How far a command's own time may run ahead of the database's clock that recorded it.
+    public static let clockSkew: TimeInterval = 300
+
     /// Whether `command` counts in `world`; `signatureIsValid` is the caller's check of its
     /// command signature. `verifier` checks approval statements (inside the gate).
     public static func judge(
@@ -45,6 +50,10 @@ public enum LedgerJudge {
         for entry in command.entries where entry.event.homeStream != entry.stream {
             return .skipped(
                 reason: "\(entry.event.type) belongs on stream \(entry.event.homeStream), not \(entry.stream)")
+        }
+        for entry in command.entries where entry.event.occurredAt > command.recordedAt.addingTimeInterval(clockSkew) {
+            return .skipped(
+                reason: "\(entry.event.type) says it happened at \(LedgerTime.secondsString(entry.event.occurredAt)), after the log recorded it at \(LedgerTime.secondsString(command.recordedAt))")
         }
 
         if case .ledgerInitialized(let e) = primary {

@@ -18,11 +18,14 @@ public struct RecordedCommand: Sendable {
     /// The key id the command's envelope names as its signer.
     public var signer: SignerKeyID
     public var entries: [Entry]
+    /// When the log recorded it: the database's clock, taken as it appended (not the signer's).
+    public var recordedAt: Date
 
-    public init(id: UUID, signer: SignerKeyID, entries: [Entry]) {
+    public init(id: UUID, signer: SignerKeyID, entries: [Entry], recordedAt: Date) {
         self.id = id
         self.signer = signer
         self.entries = entries
+        self.recordedAt = recordedAt
     }
 
     /// The position of its first event.
