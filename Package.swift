@@ -38,7 +38,8 @@ let package = Package(
         .executableTarget(name: "EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedMigrationsTool"]),
 
-        .testTarget(name: "ShiplogCoreTests", dependencies: ["ShiplogCore"]),
+        // Golden/ holds one payload file per event type, read by path (EventGoldenTests).
+        .testTarget(name: "ShiplogCoreTests", dependencies: ["ShiplogCore"], exclude: ["Golden"]),
         .testTarget(name: "ShiplogCryptoTests", dependencies: ["ShiplogCrypto"]),
         .testTarget(name: "ShiplogHTTPTests", dependencies: ["ShiplogHTTP"]),
         .testTarget(name: "ShiplogPostgresTests", dependencies: ["ShiplogPostgres", "ShiplogCore", "ShiplogCrypto"]),

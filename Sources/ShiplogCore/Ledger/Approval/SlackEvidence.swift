@@ -14,6 +14,11 @@ public struct SlackEvidence: Hashable, Sendable, Codable {
     /// The request's `X-Slack-Signature` (`v0=<hex>`), which the server verified.
     public var requestSignature: String
 
+    /// The JSON keys inside event payloads: renaming a property must not rename its key.
+    private enum CodingKeys: String, CodingKey {
+        case userID, teamID, actionTimestamp, requestTimestamp, requestSignature
+    }
+
     public init(
         userID: SlackUserID, teamID: String, actionTimestamp: String, requestTimestamp: String,
         requestSignature: String

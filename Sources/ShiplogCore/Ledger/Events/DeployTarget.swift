@@ -7,6 +7,11 @@ public struct DeployTarget: Hashable, Sendable, Codable {
     /// The AWS region; nil means the server's default.
     public var region: String?
 
+    /// The JSON keys inside event payloads: renaming a property must not rename its key.
+    private enum CodingKeys: String, CodingKey {
+        case cluster, ecsService, region
+    }
+
     public init(cluster: String, ecsService: String, region: String?) {
         self.cluster = cluster
         self.ecsService = ecsService

@@ -11,6 +11,11 @@ extension LedgerEvent {
         public var reason: String?
         public var raisedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case alarm, environment, service, reason, raisedAt
+        }
+
         public init(
             alarm: AlarmName, environment: Environment?, service: ServiceName?, reason: String?, raisedAt: Date
         ) {
@@ -29,6 +34,11 @@ extension LedgerEvent {
         public var service: ServiceName?
         public var reason: String?
         public var resolvedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case alarm, environment, service, reason, resolvedAt
+        }
 
         public init(
             alarm: AlarmName, environment: Environment?, service: ServiceName?, reason: String?, resolvedAt: Date
@@ -59,6 +69,11 @@ extension LedgerEvent {
         public var reason: String?
         public var startedBy: LedgerActor?
         public var startedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, fromVersion, fromArtifact, toVersion, toArtifact, toDeployID, alarm, automatic, reason, startedBy, startedAt
+        }
 
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, fromVersion: ServiceVersion,
@@ -92,6 +107,11 @@ extension LedgerEvent {
         public var recordedBy: LedgerActor?
         public var succeededAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, version, artifact, recordedBy, succeededAt
+        }
+
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, version: ServiceVersion,
             artifact: ArtifactDigest, recordedBy: LedgerActor?, succeededAt: Date
@@ -114,6 +134,11 @@ extension LedgerEvent {
         public var reason: String?
         public var recordedBy: LedgerActor?
         public var failedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, reason, recordedBy, failedAt
+        }
 
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, reason: String?,

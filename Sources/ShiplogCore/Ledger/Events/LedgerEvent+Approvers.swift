@@ -14,6 +14,11 @@ extension LedgerEvent {
         public var enrolledBy: LedgerActor
         public var enrolledAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case name, publicKey, keyID, slackUserID, environments, kind, enrolledBy, enrolledAt
+        }
+
         public init(
             name: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID, slackUserID: SlackUserID?,
             environments: [Environment], kind: ApproverKind, enrolledBy: LedgerActor, enrolledAt: Date
@@ -37,6 +42,11 @@ extension LedgerEvent {
         public var reason: String?
         public var revokedBy: LedgerActor
         public var revokedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case name, keyID, reason, revokedBy, revokedAt
+        }
 
         public init(name: ActorName, keyID: SignerKeyID, reason: String?, revokedBy: LedgerActor, revokedAt: Date) {
             self.name = name

@@ -13,6 +13,11 @@ extension LedgerEvent {
         public var recordedBy: LedgerActor
         public var recordedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case service, version, artifact, commit, taskDefinition, recordedBy, recordedAt
+        }
+
         public init(
             service: ServiceName, version: ServiceVersion, artifact: ArtifactDigest, commit: String?,
             taskDefinition: String?, recordedBy: LedgerActor, recordedAt: Date
@@ -37,6 +42,11 @@ extension LedgerEvent {
         public var recordedBy: LedgerActor
         public var appliedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case environment, name, checksum, service, recordedBy, appliedAt
+        }
+
         public init(
             environment: Environment, name: MigrationName, checksum: MigrationChecksum,
             service: ServiceName?, recordedBy: LedgerActor, appliedAt: Date
@@ -60,6 +70,11 @@ extension LedgerEvent {
         public var error: String?
         public var recordedBy: LedgerActor
         public var failedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case environment, name, checksum, service, error, recordedBy, failedAt
+        }
 
         public init(
             environment: Environment, name: MigrationName, checksum: MigrationChecksum,

@@ -8,6 +8,11 @@ extension LedgerEvent {
         public var setBy: LedgerActor
         public var setAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case environment, policy, setBy, setAt
+        }
+
         public init(environment: Environment, policy: EnvironmentPolicy, setBy: LedgerActor, setAt: Date) {
             self.environment = environment
             self.policy = policy
@@ -23,6 +28,11 @@ extension LedgerEvent {
         public var target: DeployTarget
         public var setBy: LedgerActor
         public var setAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case environment, service, target, setBy, setAt
+        }
 
         public init(
             environment: Environment, service: ServiceName, target: DeployTarget, setBy: LedgerActor, setAt: Date
@@ -47,6 +57,11 @@ extension LedgerEvent {
         public var issuedBy: LedgerActor
         public var issuedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case tokenID, label, tokenHash, scopes, expiresAt, issuedBy, issuedAt
+        }
+
         public init(
             tokenID: TokenID, label: String, tokenHash: String, scopes: [String], expiresAt: Date?,
             issuedBy: LedgerActor, issuedAt: Date
@@ -67,6 +82,11 @@ extension LedgerEvent {
         public var reason: String?
         public var revokedBy: LedgerActor
         public var revokedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case tokenID, reason, revokedBy, revokedAt
+        }
 
         public init(tokenID: TokenID, reason: String?, revokedBy: LedgerActor, revokedAt: Date) {
             self.tokenID = tokenID

@@ -18,6 +18,11 @@ extension LedgerEvent {
         public var requestedBy: LedgerActor
         public var requestedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, version, artifact, commit, taskDefinition, reason, allowUnrecorded, requestedBy, requestedAt
+        }
+
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, version: ServiceVersion,
             artifact: ArtifactDigest, commit: String?, taskDefinition: String?, reason: String?,
@@ -93,6 +98,11 @@ extension LedgerEvent {
         public var rejectedBy: LedgerActor
         public var rejectedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, reason, rejectedBy, rejectedAt
+        }
+
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, reason: String,
             rejectedBy: LedgerActor, rejectedAt: Date
@@ -114,6 +124,11 @@ extension LedgerEvent {
         public var reason: String?
         public var cancelledBy: LedgerActor
         public var cancelledAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, reason, cancelledBy, cancelledAt
+        }
 
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, reason: String?,
@@ -143,6 +158,11 @@ extension LedgerEvent {
         public var startedBy: LedgerActor
         public var startedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, version, artifact, approvedBy, breakGlass, breakGlassReason, startedBy, startedAt
+        }
+
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, version: ServiceVersion,
             artifact: ArtifactDigest, approvedBy: [ActorName], breakGlass: Bool, breakGlassReason: String?,
@@ -171,6 +191,11 @@ extension LedgerEvent {
         public var recordedBy: LedgerActor
         public var succeededAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, version, artifact, recordedBy, succeededAt
+        }
+
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, version: ServiceVersion,
             artifact: ArtifactDigest, recordedBy: LedgerActor, succeededAt: Date
@@ -195,6 +220,11 @@ extension LedgerEvent {
         public var reason: String?
         public var recordedBy: LedgerActor
         public var failedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, version, artifact, reason, recordedBy, failedAt
+        }
 
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, version: ServiceVersion,

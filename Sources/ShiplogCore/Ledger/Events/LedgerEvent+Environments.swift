@@ -11,6 +11,11 @@ extension LedgerEvent {
         public var lockedBy: LedgerActor
         public var lockedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case environment, service, reason, lockedBy, lockedAt
+        }
+
         public init(
             environment: Environment, service: ServiceName?, reason: String, lockedBy: LedgerActor, lockedAt: Date
         ) {
@@ -29,6 +34,11 @@ extension LedgerEvent {
         public var reason: String?
         public var unlockedBy: LedgerActor
         public var unlockedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case environment, service, reason, unlockedBy, unlockedAt
+        }
 
         public init(
             environment: Environment, service: ServiceName?, reason: String?, unlockedBy: LedgerActor, unlockedAt: Date
@@ -55,6 +65,11 @@ extension LedgerEvent {
         public var openedBy: LedgerActor?
         public var openedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, purpose, version, artifact, openedBy, openedAt
+        }
+
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, purpose: ActiveDeployPurpose,
             version: ServiceVersion, artifact: ArtifactDigest, openedBy: LedgerActor?, openedAt: Date
@@ -80,6 +95,11 @@ extension LedgerEvent {
         public var outcome: DeployOutcome
         public var running: Release?
         public var closedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case deployID, environment, service, outcome, running, closedAt
+        }
 
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, outcome: DeployOutcome,

@@ -9,6 +9,11 @@ extension LedgerEvent {
         public var keyID: SignerKeyID
         public var initializedAt: Date
 
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case admin, publicKey, keyID, initializedAt
+        }
+
         public init(admin: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID, initializedAt: Date) {
             self.admin = admin
             self.publicKey = publicKey
@@ -24,6 +29,11 @@ extension LedgerEvent {
         public var keyID: SignerKeyID
         public var addedBy: LedgerActor
         public var addedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case admin, publicKey, keyID, addedBy, addedAt
+        }
 
         public init(
             admin: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID, addedBy: LedgerActor, addedAt: Date
@@ -44,6 +54,11 @@ extension LedgerEvent {
         public var reason: String?
         public var removedBy: LedgerActor
         public var removedAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case admin, keyID, reason, removedBy, removedAt
+        }
 
         public init(admin: ActorName, keyID: SignerKeyID, reason: String?, removedBy: LedgerActor, removedAt: Date) {
             self.admin = admin

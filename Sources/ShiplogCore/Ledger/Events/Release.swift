@@ -8,6 +8,11 @@ public struct Release: Hashable, Sendable, Codable {
     public var deployedBy: LedgerActor?
     public var deployedAt: Date
 
+    /// The JSON keys inside event payloads: renaming a property must not rename its key.
+    private enum CodingKeys: String, CodingKey {
+        case deployID, version, artifact, deployedBy, deployedAt
+    }
+
     public init(
         deployID: DeployID?, version: ServiceVersion, artifact: ArtifactDigest, deployedBy: LedgerActor?,
         deployedAt: Date

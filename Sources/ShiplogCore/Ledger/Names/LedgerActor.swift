@@ -10,6 +10,11 @@ public struct LedgerActor: Hashable, Sendable, Codable, CustomStringConvertible 
     public var name: ActorName
     public var keyID: SignerKeyID
 
+    /// The JSON keys inside event payloads: renaming a property must not rename its key.
+    private enum CodingKeys: String, CodingKey {
+        case name, keyID
+    }
+
     public init(name: ActorName, keyID: SignerKeyID) {
         self.name = name
         self.keyID = keyID
