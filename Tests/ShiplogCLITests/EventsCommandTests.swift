@@ -72,7 +72,7 @@ struct EventsCommandTests {
         #expect(report["duplicate"] as? Bool == false)
     }
 
-    @Test("a version conflict exits 1 with a one-line message saying so, and writes nothing")
+    @Test("a version conflict exits 75 (try again) with a one-line message saying so, and writes nothing")
     func versionConflict() async throws {
         let shiplog = try await migratedCLI()
         let append = [
@@ -85,13 +85,13 @@ struct EventsCommandTests {
         let stale = try await shiplog.run(Array(append.dropLast()) + ["0"])
 
         #expect(first.status == 0, "\(first)")
-        #expect(second.status == 1, "\(second)")
+        #expect(second.status == 75, "try again: \(second)")
         #expect(second.stdout.isEmpty)
         let message = second.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(message.contains("version conflict"))
         #expect(message.contains("lock-production"))
         #expect(!message.contains("\n"), "more than one line: \(message)")
-        #expect(stale.status == 1)
+        #expect(stale.status == 75)
         #expect((try await shiplog("events", "read", "--json").json() as? [Any])?.count == 1)
     }
 

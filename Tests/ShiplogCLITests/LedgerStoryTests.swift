@@ -347,24 +347,24 @@ struct LedgerStoryTests {
         let before = try await ledger.events()
 
         let unknownDeploy = try await ledger.shiplog.run(["deploy", "approve", "d-doesnotexist", "--key", ledger.key("alice")])
-        #expect(unknownDeploy.status == 1)
+        #expect(unknownDeploy.status == 4, "not found")
         #expect(unknownDeploy.stderr.contains("unknown deploy d-doesnotexist"))
-        #expect(try await ledger.shiplog.run(["deploy", "gate", "d-doesnotexist"]).status == 1)
+        #expect(try await ledger.shiplog.run(["deploy", "gate", "d-doesnotexist"]).status == 4)
         #expect(try await ledger.shiplog.run(["show", "d-doesnotexist"]).stderr.contains("unknown deploy"))
 
         let unknownEnvironment = try await ledger.shiplog.run(
             ["deploy", "request", "--service", "web", "--env", "prdo", "--version", "1.2.3", "--key", ledger.key("carol")])
-        #expect(unknownEnvironment.status == 1)
+        #expect(unknownEnvironment.status == 4)
         #expect(unknownEnvironment.stderr.contains("unknown environment"))
 
         let malformedDigest = try await ledger.shiplog.run(
             ["build", "record", "--service", "web", "--version", "2.0.0", "--artifact", "sha256:xyz", "--key", ledger.key("carol")])
-        #expect(malformedDigest.status == 1)
+        #expect(malformedDigest.status == 64, "invalid input")
         #expect(malformedDigest.stderr.contains("malformed artifact digest"))
 
         let unrecorded = try await ledger.shiplog.run(
             ["deploy", "request", "--service", "web", "--env", "prod", "--version", "9.9.9", "--artifact", Self.otherDigest, "--key", ledger.key("carol")])
-        #expect(unrecorded.status == 1)
+        #expect(unrecorded.status == 4)
         #expect(unrecorded.stderr.contains("--allow-unrecorded"))
 
         chmod(ledger.key("alice"), 0o644)

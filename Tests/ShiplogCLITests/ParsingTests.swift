@@ -231,3 +231,23 @@ struct ArgumentValueTests {
         #expect(message?.contains("--expected-version takes a number ≥ 0, any, or none; got '-1'") == true, "\(message ?? "")")
     }
 }
+
+@Suite("Exit codes")
+struct ExitCodeTests {
+    @Test("every kind of failure has an exit code of its own, mapped in one place")
+    func oneCodePerKind() {
+        let codes = ErrorKind.allCases.map(Shiplog.exitCode(for:))
+        #expect(Set(codes).count == ErrorKind.allCases.count)
+        #expect(Shiplog.exitCode(for: .refused) == 1)
+        #expect(Shiplog.exitCode(for: .gateClosed) == 3)
+        #expect(Shiplog.exitCode(for: .invalidInput) == 64)
+        #expect(Shiplog.exitCode(for: .retry) == 75)
+    }
+
+    @Test("a lost race is a retry, not a refusal; a broken rule is a refusal")
+    func raceIsNotRefusal() {
+        #expect(LedgerError(.raceLost, "x").kind == .retry)
+        #expect(LedgerError(.conflict, "x").kind == .refused)
+        #expect(LedgerError(.invalidValue, "x").kind == .invalidInput)
+    }
+}

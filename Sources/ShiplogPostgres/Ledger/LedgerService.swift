@@ -309,7 +309,7 @@ public struct LedgerService: Sendable {
             do {
                 try await store.commit(decision, loaded: loaded, signedWith: key, actor: actor)
                 return
-            } catch let error as LedgerError where error.code == .conflict && attempt < Self.maximumAttempts {
+            } catch let error as LedgerError where error.code == .raceLost && attempt < Self.maximumAttempts {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * min(attempt, 10)))))
                 continue
             }

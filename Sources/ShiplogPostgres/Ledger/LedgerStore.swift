@@ -65,7 +65,7 @@ public struct LedgerStore: Sendable {
             return try await events.appendAtomically(requests).filter { written.contains($0.stream) }
         } catch let error as AppendError where error.code == .wrongExpectedVersion {
             throw LedgerError(
-                .conflict,
+                .raceLost,
                 "someone else changed \(error.stream) at the same moment (it is now at version \(error.actualVersion ?? 0)); nothing was written: run the command again")
         }
     }

@@ -117,12 +117,8 @@ extension DeployCommand {
         }
 
         func run() async throws {
-            do {
-                try await database.ledger().start(id, breakGlassReason: breakGlass ? reason : nil, key: try key.load())
-            } catch let error as LedgerError where error.code == .gateClosed {
-                FileHandle.standardError.write(Data("Error: \(TerminalText.escaped("\(error)"))\n".utf8))
-                throw ExitCode(DeployCommand.gateClosedExitCode)
-            }
+            // A closed gate is an error of kind .gateClosed: exit 3 (Shiplog.exitCode(for:)).
+            try await database.ledger().start(id, breakGlassReason: breakGlass ? reason : nil, key: try key.load())
             print("started \(id)\(breakGlass ? " (BREAK-GLASS)" : "")")
         }
     }

@@ -19,6 +19,9 @@ public struct LedgerError: Error, Equatable, Sendable, CustomStringConvertible, 
         case notAuthorized
         /// The command conflicts with the ledger's rules (one active deploy, a build's digest).
         case conflict
+        /// Someone else changed a stream the command read, at the same moment, and the command
+        /// kept losing: nothing was written; run it again. Not a refusal.
+        case raceLost
         /// The gate refused: see `gate` for every reason.
         case gateClosed
         /// An approval was refused at submission (bad signature, wrong deploy or artifact).
