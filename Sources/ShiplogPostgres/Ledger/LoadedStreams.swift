@@ -17,6 +17,8 @@ public struct LoadedStreams: Sendable {
     var versions: [LedgerStream: Int64] = [:]
     /// Events of the loaded streams that do not count, in log order.
     public private(set) var skipped: [Skipped] = []
+    /// The positions of the loaded streams' events that count.
+    public private(set) var counted: Set<Int64> = []
     /// The streams read whole.
     public let streams: Set<LedgerStream>
     /// Every aggregate of the loaded streams, folded from what counts.
@@ -40,6 +42,7 @@ public struct LoadedStreams: Sendable {
             case .counted:
                 for entry in judged.command?.entries ?? [] where streams.contains(entry.stream) {
                     events[entry.stream, default: []].append(entry.event)
+                    counted.insert(entry.position)
                 }
             case .skipped(let reason):
                 for event in judged.events where names[event.stream] != nil {

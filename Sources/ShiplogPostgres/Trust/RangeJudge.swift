@@ -30,9 +30,15 @@ enum RangeJudge {
                 streams.formUnion(LedgerJudge.contextStreams(of: decoded))
             }
         }
-        guard !streams.isEmpty else { return [] }
+        guard !streams.isEmpty else {
+            return events.filter(CommandAssembler.isLedgerEvent).map { ($0.position, Self.offTheLedger($0)) }
+        }
         let loaded = try await LedgerStore.load(Array(streams), on: connection)
-        return loaded.skipped.filter { (from...end).contains($0.position) }.map { ($0.position, $0.reason) }
+        let reasons = Dictionary(loaded.skipped.map { ($0.position, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        // Every event of the ledger in the stretch that did not count is skipped, including
+        // one on a stream no command could have written (a DeployStarted on `foo`).
+        return events.filter { CommandAssembler.isLedgerEvent($0) && !loaded.counted.contains($0.position) }
+            .map { ($0.position, reasons[$0.position] ?? Self.offTheLedger($0)) }
     }
 
     /// Walks the log from position 1 through `end`: every event that does not count there.
@@ -56,5 +62,9 @@ enum RangeJudge {
                 return true
             })
         return skipped
+    }
+
+    private static func offTheLedger(_ event: RecordedEvent) -> String {
+        "\(event.type) on \(event.stream) is not on a stream of the ledger's: no command writes it there"
     }
 }

@@ -91,6 +91,8 @@ struct AttackTests {
         let story = try await TrustStory.make()
         let id = try await story.request()
         try await story.ledger.approve(id.rawValue, key: story.alice)
+        let pool = PostgresPool(configuration: story.login, maximumConnections: 2)
+        try await Projector(pool: pool).catchUp()  // so the next catch-up judges a short stretch
         let started = LedgerEvent.deployStarted(
             .init(
                 deployID: id, environment: prod, service: web, version: try ServiceVersion("1.2.3"),
@@ -99,6 +101,9 @@ struct AttackTests {
         let junk = try await story.forger.append(
             [(.deploy(id), started)], signedWith: story.ci, signature: SecureRandom.bytes(count: 64))
         let signed = try await story.forger.append([(.deploy(id), started)], signedWith: story.ci)
+        // The same start on a stream of its own: the projections read events by type.
+        let elsewhere = try await story.forger.appendUnsigned(
+            stream: "release-notes", type: "DeployStarted", payload: try started.payloadJSON())
 
         // Still requested: it cannot be marked succeeded, and bob's approval still lands.
         await #expect(throws: LedgerError.self) { try await story.ledger.succeed(id.rawValue, key: story.ci) }
@@ -114,14 +119,13 @@ struct AttackTests {
         #expect(verification.reason?.contains("command signature does not verify") == true)
 
         // The projections leave them out too, caught up step by step or rebuilt from zero.
-        let pool = PostgresPool(configuration: story.login, maximumConnections: 2)
         for rebuild in [false, true] {
             if rebuild { try await Projector(pool: pool).rebuild() } else { try await Projector(pool: pool).catchUp() }
             let entry = try #require(try await LedgerQueries(pool: pool).deploy(id: id.rawValue))
             #expect(entry.outcome == .requested)
             #expect(entry.startedBy == nil)
             let recorded = try await story.database.connect().query("SELECT position FROM skipped_events ORDER BY position")
-            #expect(try recorded.map { try $0.decode(Int64.self, at: 0) } == [junk, signed])
+            #expect(try recorded.map { try $0.decode(Int64.self, at: 0) } == [junk, signed, elsewhere])
         }
     }
 
