@@ -15,6 +15,7 @@ struct Verify: AsyncParsableCommand {
 
     @Flag(name: .customLong("chain-only"), help: "Only recompute the hash chain; judge no command.")
     var chainOnly = false
+    /// Accepted for scripts written when only some signatures were checked by default.
     @Flag(name: .customLong("all-signatures"), help: .hidden)
     var allSignatures = false
     @OptionGroup var database: DatabaseOptions
