@@ -59,4 +59,49 @@ struct PostgresPoolTests {
             #expect(error.code == .connectionFailed)
         }
     }
+
+    @Test("a caller waiting for a connection stops waiting when cancelled, and the pool still serves")
+    func cancelledLease() async throws {
+        let database = try await TestDatabase.create(migrated: false)
+        let pool = database.pool(maximumConnections: 1)
+        let holding = Signal()
+        let release = Signal()
+        let holder = Task {
+            try await pool.withConnection { _ in
+                await holding.raise()
+                await release.wait()
+            }
+        }
+        await holding.wait()
+        let waiter = Task { try await pool.withConnection { _ in "served" } }
+        try await Task.sleep(for: .milliseconds(50))
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        await release.raise()
+        try await holder.value
+        #expect(try await backendID(pool) > 0)
+    }
+
+    @Test("in one transaction, events and the caller's other rows land together, or neither does")
+    func appendInsideTheCallersTransaction() async throws {
+        let database = try await TestDatabase.create()
+        let pool = database.pool(maximumConnections: 2)
+        try await database.connect().execute(unsafeSQL: "CREATE TABLE outbox (message text NOT NULL)")
+        let request = AppendRequest(stream: "release-d-1", expectedVersion: .noStream, events: [try testEvent()])
+
+        await #expect(throws: PostgresError.self) {
+            try await pool.withTransaction { connection in
+                _ = try await EventStore.appendAtomically([request], on: connection)
+                try await connection.execute(unsafeSQL: "INSERT INTO outbox (message) VALUES (NULL)")
+            }
+        }
+        #expect(try await database.store().head().position == 0, "the append rolled back with the failed insert")
+
+        try await pool.withTransaction { connection in
+            _ = try await EventStore.appendAtomically([request], on: connection)
+            try await connection.execute(unsafeSQL: "INSERT INTO outbox (message) VALUES ('deploy d-1 requested')")
+        }
+        #expect(try await database.store().head().position == 1)
+        #expect(try await database.connect().query("SELECT count(*) FROM outbox")[0].decode(Int.self, at: 0) == 1)
+    }
 }

@@ -7,7 +7,9 @@ public actor PostgresPool {
     public let maximumConnections: Int
     private var idle: [PostgresConnection] = []
     private var open = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Callers waiting for a connection, oldest first; a cancelled one leaves the queue.
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextWaiter: UInt64 = 0
 
     public init(configuration: PostgresConfiguration, maximumConnections: Int = 8) {
         precondition(maximumConnections > 0, "a pool needs at least one connection")
@@ -29,6 +31,13 @@ public actor PostgresPool {
         }
     }
 
+    /// Lends a connection to `body` inside BEGIN/COMMIT: everything `body` does on it lands
+    /// together or not at all (an append and the rows that must ride with it).
+    @discardableResult
+    public func withTransaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection { connection in try await connection.transaction { try await body($0) } }
+    }
+
     /// Closes the idle connections; lent ones close when they come back.
     public func close() {
         open -= idle.count
@@ -48,8 +57,31 @@ public actor PostgresPool {
                     throw error
                 }
             }
-            await withCheckedContinuation { waiters.append($0) }
+            try await waitForConnection()
         }
+    }
+
+    /// Waits until a connection comes back; a cancelled caller stops waiting at once
+    /// (`CancellationError`) and takes nobody's turn.
+    private func waitForConnection() async throws {
+        nextWaiter += 1
+        let id = nextWaiter
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                if Task.isCancelled {
+                    continuation.resume(throwing: CancellationError())
+                } else {
+                    waiters.append((id, continuation))
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id) }
+        }
+    }
+
+    private func cancelWaiter(_ id: UInt64) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
     }
 
     private func checkIn(_ connection: PostgresConnection) {
@@ -62,6 +94,6 @@ public actor PostgresPool {
     }
 
     private func resumeOneWaiter() {
-        if !waiters.isEmpty { waiters.removeFirst().resume() }
+        if !waiters.isEmpty { waiters.removeFirst().continuation.resume() }
     }
 }

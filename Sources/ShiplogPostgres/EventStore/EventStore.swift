@@ -33,10 +33,17 @@ public struct EventStore: Sendable {
 
     /// Appends to several streams in one transaction: all land, or none does.
     public func appendAtomically(_ requests: [AppendRequest]) async throws -> [AppendResult] {
-        try await pool.withConnection { connection in
-            try await Self.append(requests, atomic: true, on: connection).enumerated().map { index, outcome in
-                try Self.result(of: outcome, for: requests[index])
-            }
+        try await pool.withConnection { try await Self.appendAtomically(requests, on: $0) }
+    }
+
+    /// `appendAtomically` on a connection the caller holds, inside the caller's transaction if
+    /// it has one (`PostgresPool.withTransaction`): the events commit with whatever else the
+    /// caller writes there, or not at all.
+    public static func appendAtomically(_ requests: [AppendRequest], on connection: PostgresConnection) async throws
+        -> [AppendResult]
+    {
+        try await append(requests, atomic: true, on: connection).enumerated().map { index, outcome in
+            try result(of: outcome, for: requests[index])
         }
     }
 
