@@ -15,6 +15,8 @@ public enum TrustRoot: Aggregate {
 
     public struct State: Hashable, Sendable {
         public var admins: [Admin] = []
+        /// Admin keys taken out of the trust root, with the removal: they sign nothing from then on.
+        public var removed: [LedgerEvent.AdminRemoved] = []
 
         public init() {}
 
@@ -104,6 +106,7 @@ public enum TrustRoot: Aggregate {
                 Admin(name: e.admin, publicKey: e.publicKey, keyID: e.keyID, addedBy: e.addedBy, addedAt: e.addedAt))
         case .adminRemoved(let e):
             state.admins.removeAll { $0.keyID == e.keyID }
+            state.removed.append(e)
         default:
             break
         }

@@ -30,6 +30,12 @@ public struct LedgerActor: Hashable, Sendable, Codable, CustomStringConvertible 
         if let admin = trustRoot.admin(keyID: keyID) {
             return LedgerActor(name: admin.name, keyID: keyID)
         }
+        if let removal = trustRoot.removed.last(where: { $0.keyID == keyID }), approvers.approver(keyID: keyID) == nil {
+            throw LedgerError(
+                .notAuthorized,
+                "\(removal.admin)'s admin key \(keyID) was removed by \(removal.removedBy.name) at \(LedgerTime.secondsString(removal.removedAt)); it signs nothing any more"
+            )
+        }
         guard let approver = approvers.approver(keyID: keyID) else {
             throw LedgerError(
                 .notAuthorized,
