@@ -81,6 +81,43 @@ struct ExpectedVersionTests {
         #expect(try await store.streamVersion("deploy-web-staging") == 2)
     }
 
+    @Test("with group commit, commands sharing one transaction each land whole or not at all")
+    func commandsThroughGroupCommit() async throws {
+        let database = try await TestDatabase.create()
+        let store = database.store(maximumConnections: 4, groupCommit: true)
+        try await store.append([testEvent()], to: "slot-web")
+        // Ten commands, each to its own release stream and the shared slot at version 1: one wins.
+        let outcomes = await withTaskGroup(of: Result<[AppendResult], any Error>.self) { group in
+            for index in 0..<10 {
+                group.addTask {
+                    do {
+                        return .success(
+                            try await store.appendAtomically([
+                                AppendRequest(
+                                    stream: "release-\(index)", expectedVersion: .noStream,
+                                    events: [try testEvent(), try testEvent()]),
+                                AppendRequest(stream: "slot-web", expectedVersion: .exact(1), events: [try testEvent()]),
+                            ]))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let landed = outcomes.compactMap { try? $0.get() }
+        #expect(landed.count == 1)
+        #expect(landed.first?.map { $0.streamVersion } == [2, 2])
+        #expect(
+            outcomes.allSatisfy {
+                if case .failure(let error as AppendError) = $0 { return error.code == .wrongExpectedVersion && error.stream == "slot-web" }
+                return true
+            })
+        // Nothing of a refused command was written: 1 + 3 events.
+        #expect(try await store.rowCount() == 4)
+        #expect(try await ChainVerifier(pool: database.pool()).verify(chainOnly: true).ok)
+    }
+
     @Test("expecting no stream twice: the second append conflicts with version 1")
     func noStreamTwice() async throws {
         let store = try await TestDatabase.create().store()

@@ -31,9 +31,11 @@ public struct EventStore: Sendable {
         return try await appendAtomically([request])[0]
     }
 
-    /// Appends to several streams in one transaction: all land, or none does.
+    /// Appends to several streams in one transaction: all land, or none does. With group
+    /// commit, the command shares its transaction with concurrent ones, keeping its own outcome.
     public func appendAtomically(_ requests: [AppendRequest]) async throws -> [AppendResult] {
-        try await pool.withConnection { try await Self.appendAtomically(requests, on: $0) }
+        if let batcher { return try await batcher.appendAtomically(requests) }
+        return try await pool.withConnection { try await Self.appendAtomically(requests, on: $0) }
     }
 
     /// `appendAtomically` on a connection the caller holds, inside the caller's transaction if
@@ -101,6 +103,62 @@ public struct EventStore: Sendable {
             default:
                 return .idReused
             }
+        }
+    }
+
+    /// Appends several units (each a command's requests, all or nothing) in one call of
+    /// `shiplog_append_commands`; each unit gets its own outcome.
+    static func appendCommands(_ units: [[AppendRequest]], on connection: PostgresConnection) async throws
+        -> [Result<[AppendResult], any Error>]
+    {
+        var sizes: [Int32] = [], streams: [String] = [], expected: [Int64?] = [], counts: [Int32] = []
+        var ids: [UUID] = [], types: [String] = [], payloads: [String] = [], metadata: [String] = [], actors: [String] = []
+        for unit in units {
+            sizes.append(Int32(unit.count))
+            for request in unit {
+                streams.append(request.stream)
+                expected.append(request.expectedVersion.required)
+                counts.append(Int32(request.events.count))
+                for event in request.events {
+                    ids.append(event.id)
+                    types.append(event.type)
+                    payloads.append(event.payload)
+                    metadata.append(event.metadata)
+                    actors.append(event.actor)
+                }
+            }
+        }
+        let rows = try await connection.query(
+            """
+            SELECT command, request, status, first_position, last_position, stream_version, refused_stream
+              FROM shiplog_append_commands(\(sizes)::int[], \(streams)::text[], \(expected)::bigint[], \(counts)::int[],
+                                           \(ids)::uuid[], \(types)::text[], \(payloads)::text[], \(metadata)::text[],
+                                           \(actors)::text[])
+            """)
+        var results: [[AppendResult]] = Array(repeating: [], count: units.count)
+        var refusals: [Int: any Error] = [:]
+        for row in rows {
+            let (command, request, status, first, last, version, refused) = try row.decode(
+                (Int32, Int32?, String, Int64?, Int64?, Int64?, String?).self)
+            let unit = units[Int(command) - 1]
+            switch status {
+            case "appended", "duplicate":
+                guard let request else { continue }
+                results[Int(command) - 1].append(
+                    AppendResult(
+                        stream: unit[Int(request) - 1].stream, firstPosition: first ?? 0, lastPosition: last ?? 0,
+                        streamVersion: version ?? 0, wasDuplicate: status == "duplicate"))
+            case "conflict":
+                let stream = unit.first { $0.stream == refused } ?? unit[0]
+                refusals[Int(command) - 1] = AppendError.wrongExpectedVersion(
+                    stream: stream.stream, expected: stream.expectedVersion, actual: version ?? -1)
+            default:
+                refusals[Int(command) - 1] = AppendError.idReused(stream: refused ?? unit[0].stream)
+            }
+        }
+        return results.enumerated().map { index, appended in
+            if let refusal = refusals[index] { return .failure(refusal) }
+            return .success(appended)
         }
     }
 

@@ -14,9 +14,11 @@ struct RaceTests {
 
     static let rounds = 12
 
-    @Test("a start racing a change that closes its gate: never both in that order", arguments: Racer.allCases)
-    func raceAgainstStart(_ racer: Racer) async throws {
-        let story = try await TrustStory.make(maximumConnections: 8)
+    @Test(
+        "a start racing a change that closes its gate: never both in that order (one at a time, and group commit)",
+        arguments: Racer.allCases, [false, true])
+    func raceAgainstStart(_ racer: Racer, groupCommit: Bool) async throws {
+        let story = try await TrustStory.make(maximumConnections: 8, groupCommit: groupCommit)
         var startsFirst = 0, refused = 0
         for round in 0..<Self.rounds {
             let service = "svc\(round)"
@@ -72,9 +74,9 @@ struct RaceTests {
         #expect(startsFirst + refused == Self.rounds)
     }
 
-    @Test("twenty approvers approving one deploy at once: all twenty land")
-    func twentyConcurrentApprovals() async throws {
-        let story = try await TrustStory.make(maximumConnections: 20)
+    @Test("twenty approvers approving one deploy at once: all twenty land (one at a time, and group commit)", arguments: [false, true])
+    func twentyConcurrentApprovals(groupCommit: Bool) async throws {
+        let story = try await TrustStory.make(maximumConnections: 20, groupCommit: groupCommit)
         let approvers = (1...20).map { _ in SigningKey.generate() }
         for (index, key) in approvers.enumerated() { try await story.enroll("person\(index)", key, environments: ["prod"]) }
         let id = try await story.request()

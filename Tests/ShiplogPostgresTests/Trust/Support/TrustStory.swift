@@ -21,10 +21,13 @@ struct TrustStory {
     let ci = SigningKey.generate()
     static let digest = "sha256:" + String(repeating: "ab", count: 32)
 
-    static func make(maximumConnections: Int = 4) async throws -> TrustStory {
+    /// - Parameter groupCommit: commands share transactions with concurrent ones, as the
+    ///   server's will.
+    static func make(maximumConnections: Int = 4, groupCommit: Bool = false) async throws -> TrustStory {
         let database = try await TestDatabase.create()
         let login = try await database.applicationLogin()
-        let store = EventStore(pool: PostgresPool(configuration: login, maximumConnections: maximumConnections))
+        let store = EventStore(
+            pool: PostgresPool(configuration: login, maximumConnections: maximumConnections), groupCommit: groupCommit)
         let story = TrustStory(
             database: database, login: login, ledger: LedgerService(store: LedgerStore(events: store)),
             forger: Forger(store: store))
