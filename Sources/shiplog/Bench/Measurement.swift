@@ -1,3 +1,5 @@
+import Foundation
+
 /// Timings of one benchmark scenario over several rounds.
 struct Measurement {
     var name: String
@@ -17,6 +19,35 @@ struct Measurement {
         guard !latencies.isEmpty else { return 0 }
         let sorted = latencies.sorted()
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.up)) - 1)]
+    }
+}
+
+extension Measurement {
+    /// Runs `operations` calls of `body` spread over `writers` concurrent tasks.
+    static func measure(
+        _ measurement: inout Measurement, operations: Int, writers: Int, eventsPerOperation: Int = 1,
+        _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for writer in 0..<writers {
+                let share = operations / writers + (writer < operations % writers ? 1 : 0)
+                group.addTask {
+                    var latencies: [Double] = []
+                    latencies.reserveCapacity(share)
+                    for _ in 0..<share {
+                        let began = clock.now
+                        try await body()
+                        latencies.append((clock.now - began).seconds)
+                    }
+                    return latencies
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        measurement.rounds.append((operations * eventsPerOperation, (clock.now - start).seconds))
+        measurement.latencies += latencies
     }
 }
 

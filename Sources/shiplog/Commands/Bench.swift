@@ -7,7 +7,7 @@ import ShiplogPostgres
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run them from a release build: swift build -c release).",
-        subcommands: [AppendBench.self, BenchSeed.self, BenchLedger.self])
+        subcommands: [AppendBench.self, CommandBench.self, BenchSeed.self, BenchLedger.self])
 }
 
 /// `shiplog bench append`: chained appends against the plain-INSERT ceiling, on one server.
@@ -97,12 +97,12 @@ struct AppendBench: AsyncParsableCommand {
             let events = round == 0 ? min(self.events, writers * 10) : self.events
             let batches = round == 0 ? 1 : self.batches
             if round == 1 { results = results.map { Measurement(name: $0.name) } }
-            try await measure(&results[0], operations: events, writers: 1) { try await plainInsert(pool) }
-            try await measure(&results[1], operations: events, writers: writers) { try await plainInsert(pool) }
-            try await measure(&results[2], operations: events, writers: 1) { try await direct.append([try Workload.event()], to: Workload.stream()) }
-            try await measure(&results[3], operations: events, writers: writers) { try await direct.append([try Workload.event()], to: Workload.stream()) }
-            try await measure(&results[4], operations: events, writers: writers) { try await grouped.append([try Workload.event()], to: Workload.stream()) }
-            try await measure(&results[5], operations: batches, writers: 1, eventsPerOperation: batchSize) {
+            try await Measurement.measure(&results[0], operations: events, writers: 1) { try await Self.plainInsert(pool) }
+            try await Measurement.measure(&results[1], operations: events, writers: writers) { try await Self.plainInsert(pool) }
+            try await Measurement.measure(&results[2], operations: events, writers: 1) { try await direct.append([try Workload.event()], to: Workload.stream()) }
+            try await Measurement.measure(&results[3], operations: events, writers: writers) { try await direct.append([try Workload.event()], to: Workload.stream()) }
+            try await Measurement.measure(&results[4], operations: events, writers: writers) { try await grouped.append([try Workload.event()], to: Workload.stream()) }
+            try await Measurement.measure(&results[5], operations: batches, writers: 1, eventsPerOperation: batchSize) {
                 try await direct.append((0..<batchSize).map { _ in try Workload.event() }, to: Workload.stream())
             }
             if round > 0 { FileHandle.standardError.write(Data("round \(round) of \(rounds) done\n".utf8)) }
@@ -113,7 +113,7 @@ struct AppendBench: AsyncParsableCommand {
         report(results)
     }
 
-    private func plainInsert(_ pool: PostgresPool) async throws {
+    static func plainInsert(_ pool: PostgresPool) async throws {
         let event = try Workload.event()
         try await pool.withConnection { connection in
             try await connection.query(
@@ -122,33 +122,6 @@ struct AppendBench: AsyncParsableCommand {
                 VALUES (\(event.id), \(Workload.stream()), \(event.type), \(event.payload)::json, \(event.metadata)::json, \(event.actor))
                 """)
         }
-    }
-
-    /// Runs `operations` calls of `body` spread over `writers` concurrent tasks.
-    private func measure(
-        _ measurement: inout Measurement, operations: Int, writers: Int, eventsPerOperation: Int = 1,
-        _ body: @escaping @Sendable () async throws -> Void
-    ) async throws {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for writer in 0..<writers {
-                let share = operations / writers + (writer < operations % writers ? 1 : 0)
-                group.addTask {
-                    var latencies: [Double] = []
-                    latencies.reserveCapacity(share)
-                    for _ in 0..<share {
-                        let began = clock.now
-                        try await body()
-                        latencies.append((clock.now - began).seconds)
-                    }
-                    return latencies
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        measurement.rounds.append((operations * eventsPerOperation, (clock.now - start).seconds))
-        measurement.latencies += latencies
     }
 
     private func report(_ results: [Measurement]) {
