@@ -26,16 +26,24 @@ struct PreparedCommand: Sendable {
     /// The position the judgment is reported at: the command's first event.
     var position: Int64 { events.first?.position ?? 0 }
 
-    static func prepare(_ item: CommandAssembler.Item, keys: KeyRing) -> PreparedCommand {
+    /// - Parameter remembering: use and fill this process's memory of valid signatures
+    ///   (`VerifiedSignatures`): for commands, which read the same streams again and again; not
+    ///   for a walk of the whole log.
+    static func prepare(_ item: CommandAssembler.Item, keys: KeyRing, remembering: Bool = false) -> PreparedCommand {
         switch item {
         case .unsigned(let events, let reason):
             return PreparedCommand(events: events, outcome: .skipped(reason: reason))
         case .command(let raw):
-            return prepare(raw, keys: keys)
+            return prepare(raw, keys: keys, remembering: remembering)
         }
     }
 
-    private static func prepare(_ raw: CommandAssembler.RawCommand, keys: KeyRing) -> PreparedCommand {
+    private static func prepare(_ raw: CommandAssembler.RawCommand, keys: KeyRing, remembering: Bool) -> PreparedCommand {
+        func isValid(_ signature: [UInt8], _ message: [UInt8], _ key: PublicKey) -> Bool {
+            remembering
+                ? VerifiedSignatures.shared.isValid(signature: signature, message: message, publicKey: key.bytes)
+                : key.isValidSignature(signature, for: message)
+        }
         var prepared = PreparedCommand(events: raw.events, outcome: .skipped(reason: ""))
         var entries: [RecordedCommand.Entry] = []
         entries.reserveCapacity(raw.events.count)
@@ -59,7 +67,7 @@ struct PreparedCommand: Sendable {
             return prepared
         }
         let message = raw.envelope.signedBytes(raw.events.map { ($0.stream, $0.type, $0.payload) })
-        let valid = key.isValidSignature(raw.signature.bytes, for: message)
+        let valid = isValid(raw.signature.bytes, message, key)
         if valid {
             for entry in entries {
                 guard case .deployApproved(let approval) = entry.event, let signer = keys[approval.signerKeyID] else {
@@ -68,7 +76,7 @@ struct PreparedCommand: Sendable {
                 let check = KnownSignatures<Ed25519Verifier>.Check(
                     signature: approval.signature.bytes, message: approval.statement.canonicalBytes,
                     publicKey: signer.bytes)
-                prepared.approvalChecks[check] = signer.isValidSignature(check.signature, for: check.message)
+                prepared.approvalChecks[check] = isValid(check.signature, check.message, signer)
             }
         }
         prepared.outcome = .ready(

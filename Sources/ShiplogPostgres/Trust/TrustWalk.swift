@@ -30,7 +30,7 @@ struct TrustWalk: Sendable {
         for event in events { keys.learn(from: event) }
         var items = events.flatMap { assembler.add($0) }
         items += assembler.finish()
-        return admit(items.map { PreparedCommand.prepare($0, keys: keys) })
+        return admit(items.map { PreparedCommand.prepare($0, keys: keys, remembering: true) })
     }
 
     /// The ordered first half of a batch: learns its keys and groups its commands. A command
