@@ -8,7 +8,9 @@ let package = Package(
         .executable(name: "shiplog", targets: ["shiplog"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries named by the product. Each is wrapped once, in one Swift module.
@@ -21,7 +23,11 @@ let package = Package(
         .target(name: "ShiplogCrypto", dependencies: ["CSodium"]),
         .target(
             name: "ShiplogPostgres",
-            dependencies: ["CLibPQ", "ShiplogCore", "ShiplogCrypto"],
+            dependencies: [
+                "CLibPQ", "ShiplogCore", "ShiplogCrypto",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             plugins: ["EmbedMigrations"]
         ),
         .target(name: "ShiplogHTTP", dependencies: ["CCurl"]),
@@ -42,7 +48,13 @@ let package = Package(
         .testTarget(name: "ShiplogCoreTests", dependencies: ["ShiplogCore"], exclude: ["Golden"]),
         .testTarget(name: "ShiplogCryptoTests", dependencies: ["ShiplogCrypto"]),
         .testTarget(name: "ShiplogHTTPTests", dependencies: ["ShiplogHTTP"]),
-        .testTarget(name: "ShiplogPostgresTests", dependencies: ["ShiplogPostgres", "ShiplogCore", "ShiplogCrypto"]),
+        .testTarget(
+            name: "ShiplogPostgresTests",
+            dependencies: [
+                "ShiplogPostgres", "ShiplogCore", "ShiplogCrypto",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "ShiplogCLITests",
             dependencies: [
