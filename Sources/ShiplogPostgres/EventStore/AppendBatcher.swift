@@ -8,14 +8,24 @@ import Foundation
 /// nothing (`shiplog_append_commands` runs each unit in a subtransaction). Every unit keeps
 /// its own outcome: one stream's version conflict does not fail the others sharing its
 /// transaction.
+///
+/// No task of its own: the caller that finds nobody committing commits a group (its own unit
+/// first, then whoever waits), and hands the lead to the next waiter, whose task commits the
+/// next group. Callers arriving meanwhile wait and form that group.
 public actor AppendBatcher {
-    private typealias Waiter = (requests: [AppendRequest], continuation: CheckedContinuation<[AppendResult], any Error>)
+    /// What a waiting caller is told: its outcome, or that it commits the next group.
+    private enum Turn {
+        case done(Result<[AppendResult], any Error>)
+        case lead
+    }
+
+    private typealias Waiter = (requests: [AppendRequest], continuation: CheckedContinuation<Turn, Never>)
 
     private let pool: PostgresPool
     /// The most events one group commits.
     public let maximumGroupEvents: Int
     private var pending: [Waiter] = []
-    private var draining = false
+    private var leading = false
 
     public init(pool: PostgresPool, maximumGroupEvents: Int = 2_000) {
         self.pool = pool
@@ -36,32 +46,33 @@ public actor AppendBatcher {
     }
 
     private func enqueue(_ requests: [AppendRequest]) async throws -> [AppendResult] {
-        try await withCheckedThrowingContinuation { continuation in
-            pending.append((requests, continuation))
-            if !draining {
-                draining = true
-                Task { await drain() }
+        if leading {
+            switch await withCheckedContinuation({ pending.append((requests, $0)) }) {
+            case .done(let outcome): return try outcome.get()
+            case .lead: break
             }
         }
-    }
-
-    /// Commits groups until nothing waits. Appends that arrive during a commit form the next group.
-    private func drain() async {
-        while !pending.isEmpty {
-            await commit(takeGroup())
+        leading = true
+        let others = takeGroup(after: requests)
+        let outcomes = await commit([requests] + others.map(\.requests))
+        for (waiter, outcome) in zip(others, outcomes.dropFirst()) { waiter.continuation.resume(returning: .done(outcome)) }
+        if pending.isEmpty {
+            leading = false
+        } else {
+            pending.removeFirst().continuation.resume(returning: .lead)
         }
-        draining = false
+        return try outcomes[0].get()
     }
 
-    /// The oldest waiters, up to the size limit, without two units sharing an event id
-    /// (a retry racing its original): those wait for the next group.
-    private func takeGroup() -> [Waiter] {
+    /// The oldest waiters that fit beside the leader's unit, up to the size limit, without two
+    /// units sharing an event id (a retry racing its original): those wait for the next group.
+    private func takeGroup(after leader: [AppendRequest]) -> [Waiter] {
         var group: [Waiter] = [], later: [Waiter] = []
-        var ids = Set<UUID>(), events = 0
+        var ids = Set(leader.flatMap { $0.events.map(\.id) })
+        var events = ids.count
         for waiter in pending {
             let unitIDs = waiter.requests.flatMap { $0.events.map(\.id) }
-            let fits = group.isEmpty || events + unitIDs.count <= maximumGroupEvents
-            if fits, ids.isDisjoint(with: unitIDs) {
+            if events + unitIDs.count <= maximumGroupEvents, ids.isDisjoint(with: unitIDs) {
                 group.append(waiter)
                 ids.formUnion(unitIDs)
                 events += unitIDs.count
@@ -73,19 +84,28 @@ public actor AppendBatcher {
         return group
     }
 
-    private func commit(_ group: [Waiter]) async {
+    /// Commits `units` in one call; each gets its own outcome.
+    private func commit(_ units: [[AppendRequest]]) async -> [Result<[AppendResult], any Error>] {
         do {
-            let outcomes = try await pool.withConnection { connection in
-                try await EventStore.appendCommands(group.map(\.requests), on: connection)
+            return try await pool.withConnection { connection in
+                // Single requests need no subtransaction each: one plain call gives each its outcome.
+                guard units.allSatisfy({ $0.count == 1 }) else {
+                    return try await EventStore.appendCommands(units, on: connection)
+                }
+                let requests = units.map { $0[0] }
+                return try await EventStore.append(requests, atomic: false, on: connection).enumerated().map { index, outcome in
+                    Result { [try EventStore.result(of: outcome, for: requests[index])] }
+                }
             }
-            for (waiter, outcome) in zip(group, outcomes) { waiter.continuation.resume(with: outcome) }
-        } catch let error as PostgresError where group.count > 1 && !error.isConnectionProblem && !error.isTimeout {
+        } catch let error as PostgresError where units.count > 1 && !error.isConnectionProblem && !error.isTimeout {
             // One unit poisoned the statement (say, JSON PostgreSQL rejects): nothing was
             // written, so commit each alone and let only the bad one fail. Not after a timeout,
             // which every unit of the group would wait for again, one after the other.
-            for waiter in group { await commit([waiter]) }
+            var outcomes: [Result<[AppendResult], any Error>] = []
+            for unit in units { outcomes += await commit([unit]) }
+            return outcomes
         } catch {
-            for waiter in group { waiter.continuation.resume(throwing: error) }
+            return units.map { _ in .failure(error) }
         }
     }
 }
