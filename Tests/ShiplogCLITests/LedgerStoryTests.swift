@@ -121,8 +121,8 @@ struct LedgerStoryTests {
 
         let show = try await ledger.ok("show", id)
         #expect(show.stdout.contains("web 1.2.3 → prod"))
-        #expect(show.stdout.contains("started (approved by alice, bob)"))
-        #expect(show.stdout.contains("recorded success"))
+        #expect(show.stdout.contains("carol started \(id): web 1.2.3 to prod (approved by alice, bob)"), "\(show)")
+        #expect(show.stdout.contains("carol recorded \(id) succeeded: web 1.2.3 on prod"))
         let shown = try await ledger.ok("show", id, "--json").jsonObject()
         #expect((shown["build"] as? [String: Any])?["commit"] as? String == "abc123")
         #expect((shown["approvals"] as? [[String: Any]])?.filter { $0["counted"] as? Bool == true }.count == 2)

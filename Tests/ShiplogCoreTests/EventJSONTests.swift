@@ -221,6 +221,14 @@ enum SampleEvents {
         )
     }
 
+    @Test func everyEventHasOneLineSayingWhatItDid() throws {
+        for event in try SampleEvents.all {
+            #expect(!event.summary.isEmpty && event.summary != event.type && !event.summary.contains("\n"), "\(event.type)")
+        }
+        let started = try SampleEvents.all.first { $0.type == "DeployRequested" }!
+        #expect(started.summary.hasPrefix("requested web 1.2.3 to prod (d-42)"))
+    }
+
     @Test func actorAndTimeAreReadableFromEveryEvent() throws {
         for event in try SampleEvents.all {
             #expect(event.occurredAt == SampleEvents.at)

@@ -175,23 +175,42 @@ public struct LedgerQueries: Sendable {
     {
         let since = since.map(LedgerTime.payloadString)
         let until = until.map(LedgerTime.payloadString)
-        return try await fetch(
-            [AuditEntry].self,
+        let rows = try await fetch(
+            [AuditRow].self,
             doing: "reading what \(actor) did",
             """
             SELECT coalesce(json_agg(json_build_object(
-                       'position', a.position, 'at', a.recorded_at, 'actor', a.actor, 'type', a.type,
-                       'stream', a.stream, 'summary', a.summary,
+                       'position', a.position, 'at', a.recorded_at, 'actor', a.person, 'type', a.type,
+                       'stream', a.stream, 'payload', a.payload::text,
                        'notCounted', (SELECT s.reason FROM skipped_events s WHERE s.position = a.position))
                        ORDER BY a.position), '[]')::text
-              FROM (SELECT * FROM actor_activity a
-                     WHERE a.actor = \(actor)
-                       AND (\(since)::timestamptz IS NULL OR a.recorded_at >= \(since)::timestamptz)
-                       AND (\(until)::timestamptz IS NULL OR a.recorded_at < \(until)::timestamptz)
-                     ORDER BY a.position DESC
+              FROM (SELECT e.*, shiplog_event_person(e.type, e.actor, e.payload) AS person FROM events e
+                     WHERE shiplog_event_person(e.type, e.actor, e.payload) = \(actor)
+                       AND (\(since)::timestamptz IS NULL OR e.recorded_at >= \(since)::timestamptz)
+                       AND (\(until)::timestamptz IS NULL OR e.recorded_at < \(until)::timestamptz)
+                     ORDER BY e.position DESC
                      LIMIT \(limit)) AS a
             """
         )
+        // The one wording of an event (`LedgerEvent.summary`); a row that is no event of the
+        // ledger's shows its type.
+        return rows.map { row in
+            AuditEntry(
+                position: row.position, at: row.at, actor: row.actor, type: row.type, stream: row.stream,
+                summary: (try? LedgerEvent.decode(type: row.type, payloadJSON: row.payload))?.summary ?? row.type,
+                notCounted: row.notCounted)
+        }
+    }
+
+    /// A row of `audit` as the database gives it.
+    private struct AuditRow: Decodable, Sendable {
+        var position: Int64
+        var at: Date
+        var actor: String
+        var type: String
+        var stream: String
+        var payload: String
+        var notCounted: String?
     }
 
     /// Of `positions`, those the projector recorded as not counting, with the reason.

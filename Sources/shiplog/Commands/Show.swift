@@ -75,7 +75,9 @@ struct Show: AsyncParsableCommand {
             gate: Gate(allowed: decision.allowed, approvals: decision.approvals, required: decision.required, reasons: decision.reasons),
             approvals: decision.verdicts.map { ApprovalReport($0, expiresAt: expiries[$0.approvedAt]) },
             timeline: events.filter { !($0.type.hasPrefix("ActiveDeploy")) }.map {
-                Report.Step(at: Timestamps.iso8601($0.occurredAt), event: $0.type, summary: EventSummary.line($0))
+                Report.Step(
+                    at: Timestamps.iso8601($0.occurredAt), event: $0.type,
+                    summary: ($0.recordedActorName.map { "\($0) " } ?? "") + $0.summary)
             },
             notCounted: skipped)
         if output.json { return try JSONOutput.print(report) }
