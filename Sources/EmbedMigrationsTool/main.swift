@@ -1,31 +1,38 @@
 import Foundation
 
 // Usage: EmbedMigrationsTool OUTPUT.swift FILE.sql...
-// Writes `EmbeddedMigrations.all`: every migration's file name and exact text, in name order.
+// Writes `EmbeddedMigrations.all` (migrations/) and `EmbeddedMigrations.projections`
+// (projections/): every file's name and exact text, in name order.
 let arguments = CommandLine.arguments.dropFirst()
 guard let output = arguments.first else {
     FileHandle.standardError.write(Data("usage: EmbedMigrationsTool OUTPUT FILE...\n".utf8))
     exit(2)
 }
 
-var source = """
-    // Generated from migrations/*.sql by the EmbedMigrations plugin. Do not edit.
+// Files under a folder named projections/ are re-appliable projection code; the rest are migrations.
+func entries(_ paths: [String]) throws -> String {
+    try paths.sorted { URL(fileURLWithPath: $0).lastPathComponent < URL(fileURLWithPath: $1).lastPathComponent }
+        .map { path in
+            let name = URL(fileURLWithPath: path).lastPathComponent
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            // Base64 keeps the text exact (no escaping rules to get wrong), so checksums match
+            // the file, and compiles fast where a long array literal would not.
+            return "        (name: \"\(name)\", sql: decode(\"\(bytes.base64EncodedString())\")),\n"
+        }.joined()
+}
+let files = Array(arguments.dropFirst())
+let isProjection = { (path: String) in URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent == "projections" }
+let source = """
+    // Generated from migrations/*.sql and projections/*.sql by the EmbedMigrations plugin. Do not edit.
 
     import Foundation
 
     enum EmbeddedMigrations {
         static let all: [(name: String, sql: String)] = [
+    \(try entries(files.filter { !isProjection($0) }))    ]
 
-    """
-for path in arguments.dropFirst().sorted() {
-    let name = URL(fileURLWithPath: path).lastPathComponent
-    let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-    // Base64 keeps the text exact (no escaping rules to get wrong), so checksums match the file,
-    // and compiles fast where a long array literal would not.
-    source += "        (name: \"\(name)\", sql: decode(\"\(bytes.base64EncodedString())\")),\n"
-}
-source += """
-        ]
+        static let projections: [(name: String, sql: String)] = [
+    \(try entries(files.filter(isProjection)))    ]
 
         private static func decode(_ base64: String) -> String {
             String(decoding: Data(base64Encoded: base64)!, as: UTF8.self)

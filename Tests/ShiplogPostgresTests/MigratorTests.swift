@@ -31,7 +31,7 @@ struct MigratorTests {
         let first = try await Migrator().migrate(on: connection)
         let second = try await Migrator().migrate(on: connection)
 
-        #expect(first.map(\.name) == Migration.bundled.map(\.name))
+        #expect(first.map(\.name) == (Migration.bundled + Migration.bundledProjections).map(\.name))
         #expect(first.map(\.name).contains("0001_event_store.sql"))
         #expect(second.isEmpty)
         #expect(try await Migrator().pending(on: connection).isEmpty)
@@ -54,7 +54,7 @@ struct MigratorTests {
             return try await group.reduce(into: [[String]]()) { $0.append($1) }
         }
 
-        #expect(applied.sorted { $0.count < $1.count } == [[], Migration.bundled.map(\.name)])
+        #expect(applied.sorted { $0.count < $1.count } == [[], (Migration.bundled + Migration.bundledProjections).map(\.name)])
         #expect(try await appliedMigrations(connections[0]) == Migration.bundled.map(\.name))
         #expect(try await connections[0].query("SELECT count(*) FROM shiplog_head")[0].decode(Int.self, at: 0) == 1)
     }
@@ -134,5 +134,20 @@ struct MigratorTests {
         }
         #expect(error.description.contains("0001_event_store.sql"))
         #expect(error.description.contains("shiplog migrate"))
+    }
+
+    @Test("a changed projection file is applied again, not refused; until then the schema is not current")
+    func changedProjectionCode() async throws {
+        let database = try await TestDatabase.create()
+        let connection = try await database.connect()
+        let original = Migration.bundledProjections
+        let edited = original.map { Migration(name: $0.name, sql: $0.sql + "\n-- an edit\n") }
+        let migrator = Migrator(projections: edited)
+
+        await #expect(throws: MigrationError.self) { try await migrator.requireCurrent(on: connection) }
+        #expect(try await migrator.migrate(on: connection).map(\.name) == edited.map(\.name))
+        try await migrator.requireCurrent(on: connection)
+        #expect(try await Migrator().migrate(on: connection).map(\.name) == original.map(\.name))
+        #expect(try await Migrator().migrate(on: connection).isEmpty)
     }
 }

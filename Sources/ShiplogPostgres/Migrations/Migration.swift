@@ -16,4 +16,10 @@ public struct Migration: Sendable, Hashable {
 
     /// The migrations compiled into this binary from the package's `migrations/` folder.
     public static let bundled: [Migration] = EmbeddedMigrations.all.map { Migration(name: $0.name, sql: $0.sql) }
+
+    /// The re-appliable projection code compiled in from `projections/`: applied after the
+    /// migrations, and again whenever a file's text changed.
+    public static let bundledProjections: [Migration] = EmbeddedMigrations.projections.map {
+        Migration(name: "projections/" + $0.name, sql: $0.sql)
+    }
 }

@@ -5,12 +5,16 @@
 /// migrations this binary does not know.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
+    /// Re-appliable projection code (`projections/*.sql`), applied after the migrations and
+    /// again whenever its text changed.
+    public let projections: [Migration]
 
     /// Advisory-lock key: the ASCII of "shiplog" as a number.
     static let lockKey: Int64 = 0x73_6869_706c_6f67
 
-    public init(migrations: [Migration] = Migration.bundled) {
+    public init(migrations: [Migration] = Migration.bundled, projections: [Migration] = Migration.bundledProjections) {
         self.migrations = migrations.sorted { $0.name < $1.name }
+        self.projections = projections.sorted { $0.name < $1.name }
     }
 
     /// Applies what is pending and returns it (empty when the schema is current).
@@ -48,8 +52,25 @@ public struct Migrator: Sendable {
                         "migration \(migration.name) failed and was rolled back, nothing of it applied: \(error)\(advice)")
                 }
             }
+            let changed = try await changedProjections(on: connection)
+            for code in changed {
+                do {
+                    try await connection.transaction { connection in
+                        try await connection.execute(unsafeSQL: code.sql)
+                        try await connection.query(
+                            """
+                            INSERT INTO shiplog_projection_code (name, checksum) VALUES (\(code.name), \(code.checksum))
+                            ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()
+                            """)
+                    }
+                } catch let error as PostgresError {
+                    let advice = error.sqlState == "42501" ? "; \(Self.ownerAdvice)" : ""
+                    throw MigrationError(
+                        "projection code \(code.name) failed and was rolled back, nothing of it applied: \(error)\(advice)")
+                }
+            }
             try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
-            return pending
+            return pending + changed
         } catch {
             if connection.isHealthy { _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))") }
             throw error
@@ -62,12 +83,24 @@ public struct Migrator: Sendable {
         return try await pendingAfterChecking(on: connection)
     }
 
+    /// The projection files not applied yet in their current text. None before the migration
+    /// that records them (0007) is applied: the migrations come first.
+    public func changedProjections(on connection: PostgresConnection) async throws -> [Migration] {
+        let exists = try await connection.query("SELECT to_regclass('shiplog_projection_code') IS NOT NULL")[0]
+            .decode(Bool.self, at: 0)
+        guard exists else { return [] }
+        let applied = Dictionary(
+            uniqueKeysWithValues: try await connection.query("SELECT name, checksum FROM shiplog_projection_code")
+                .decode((String, String).self))
+        return projections.filter { applied[$0.name] != $0.checksum }
+    }
+
     /// Fails with "run shiplog migrate" unless the schema is current.
     public func requireCurrent(on connection: PostgresConnection) async throws {
-        let pending = try await pending(on: connection)
+        let pending = try await pending(on: connection) + changedProjections(on: connection)
         guard pending.isEmpty else {
             throw MigrationError(
-                "the database at \(connection.endpoint) has \(pending.count) pending migration(s) (\(pending.map(\.name).joined(separator: ", "))); run: shiplog migrate")
+                "the database at \(connection.endpoint) has \(pending.count) pending migration(s) or changed projection file(s) (\(pending.map(\.name).joined(separator: ", "))); run: shiplog migrate")
         }
     }
 

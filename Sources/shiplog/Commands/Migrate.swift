@@ -4,7 +4,7 @@ import ShiplogPostgres
 /// `shiplog migrate`: applies pending schema migrations.
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply pending schema migrations (safe to run twice, and twice at once).")
+        abstract: "Apply pending schema migrations and changed projection code (safe to run twice, and twice at once).")
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
@@ -17,7 +17,9 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let pool = PostgresPool(configuration: try database.configuration(), maximumConnections: 1)
         let applied = try await pool.withConnection { try await Migrator().migrate(on: $0) }
-        let report = Report(applied: applied.map(\.name), current: Migration.bundled.map(\.name))
+        // `current`: every migration and projection file this binary carries.
+        let report = Report(
+            applied: applied.map(\.name), current: (Migration.bundled + Migration.bundledProjections).map(\.name))
         if output.json {
             try JSONOutput.print(report)
         } else if applied.isEmpty {

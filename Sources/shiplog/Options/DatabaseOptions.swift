@@ -28,7 +28,9 @@ struct DatabaseOptions: ParsableArguments {
                 try await migrator.migrate(on: connection)
             } else if embedded {
                 // One read when current; the lock and DDL only when something is pending.
-                if try await !migrator.pending(on: connection).isEmpty { try await migrator.migrate(on: connection) }
+                let pending = try await migrator.pending(on: connection)
+                let changed = try await migrator.changedProjections(on: connection)
+                if !pending.isEmpty || !changed.isEmpty { try await migrator.migrate(on: connection) }
             } else {
                 try await migrator.requireCurrent(on: connection)
             }
