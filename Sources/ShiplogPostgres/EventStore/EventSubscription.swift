@@ -15,44 +15,43 @@ public struct EventSubscription: AsyncSequence, Sendable {
     let pollInterval: Duration
     let batchSize: Int
 
-    public func makeAsyncIterator() -> AsyncThrowingStream<RecordedEvent, any Error>.Iterator {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: RecordedEvent.self, bufferingPolicy: .bufferingOldest(batchSize))
-        let task = Task { [self] in
-            do {
-                try await follow(continuation)
-                continuation.finish()
-            } catch is CancellationError {
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream.makeAsyncIterator()
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(subscription: self, next: startPosition)
     }
 
-    private func follow(_ continuation: AsyncThrowingStream<RecordedEvent, any Error>.Continuation) async throws {
-        var next = startPosition
+    /// Pulls: it reads the next batch when the consumer has taken the last one (so a slow
+    /// consumer is never overrun), and waits only when caught up. No task of its own; a
+    /// cancelled consumer's `next()` returns nil.
+    public struct Iterator: AsyncIteratorProtocol {
+        let subscription: EventSubscription
+        var next: Int64
+        var buffer: [RecordedEvent] = []
+        var index = 0
         var listener: PostgresConnection?
-        while !Task.isCancelled {
-            if listener == nil || listener?.isHealthy == false {
-                listener = try? await PostgresConnection.connect(store.pool.configuration)
-                try? await listener?.listen(EventStore.notificationChannel)
-            }
-            let events = try await store.read(fromPosition: next, limit: batchSize)
-            for event in events {
-                // Back-pressure: wait while the consumer's buffer is full.
-                while case .dropped = continuation.yield(event) {
-                    try await Task.sleep(for: .milliseconds(5))
+
+        public mutating func next() async throws -> RecordedEvent? {
+            while !Task.isCancelled {
+                if index < buffer.count {
+                    let event = buffer[index]
+                    index += 1
+                    next = event.position + 1
+                    return event
                 }
-                next = event.position + 1
+                // Listen before reading: a commit between the read and the wait still wakes us.
+                if listener?.isHealthy != true {
+                    listener = try? await PostgresConnection.connect(subscription.store.pool.configuration)
+                    try? await listener?.listen(EventStore.notificationChannel)
+                }
+                buffer = try await subscription.store.read(fromPosition: next, limit: subscription.batchSize)
+                index = 0
+                if !buffer.isEmpty { continue }
+                if let listener, listener.isHealthy {
+                    _ = try? await listener.notifications(waitingUpTo: subscription.pollInterval)
+                } else {
+                    try? await Task.sleep(for: subscription.pollInterval)
+                }
             }
-            if events.count == batchSize { continue }
-            if let listener, listener.isHealthy {
-                _ = try? await listener.notifications(waitingUpTo: pollInterval)
-            } else {
-                try await Task.sleep(for: pollInterval)
-            }
+            return nil
         }
     }
 }
