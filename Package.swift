@@ -31,11 +31,14 @@ let package = Package(
             plugins: ["EmbedMigrations"]
         ),
         .target(name: "ShiplogHTTP", dependencies: ["CCurl"]),
+        // The application layer: the ledger's commands and queries over a storage protocol,
+        // with PostgreSQL and in-memory storage.
+        .target(name: "ShiplogLedger", dependencies: ["ShiplogCore", "ShiplogCrypto", "ShiplogPostgres"]),
 
         .executableTarget(
             name: "shiplog",
             dependencies: [
-                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogHTTP",
+                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,7 +54,7 @@ let package = Package(
         .testTarget(
             name: "ShiplogPostgresTests",
             dependencies: [
-                "ShiplogPostgres", "ShiplogCore", "ShiplogCrypto",
+                "ShiplogPostgres", "ShiplogLedger", "ShiplogCore", "ShiplogCrypto",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -22,6 +22,14 @@ public struct AppendResult: Sendable, Hashable, Codable {
     public var streamVersion: Int64
     /// True when every event id was already in the log: a retry, answered with the original positions.
     public var wasDuplicate: Bool
+
+    public init(stream: String, firstPosition: Int64, lastPosition: Int64, streamVersion: Int64, wasDuplicate: Bool) {
+        self.stream = stream
+        self.firstPosition = firstPosition
+        self.lastPosition = lastPosition
+        self.streamVersion = streamVersion
+        self.wasDuplicate = wasDuplicate
+    }
 }
 
 /// What the database said about one request of a group.

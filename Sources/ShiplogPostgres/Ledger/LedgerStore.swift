@@ -53,14 +53,7 @@ public struct LedgerStore: Sendable {
     @discardableResult
     public func commit(_ decision: Decision, loaded: LoadedStreams, signedWith key: SigningKey, actor: String) async throws -> [AppendResult] {
         guard !decision.isEmpty else { return [] }
-        var requests = try Self.signedRequests(
-            for: decision, signedWith: key, actor: { $0.recordedActorName ?? actor }, version: loaded.version)
-        let written = Set(requests.map(\.stream))
-        for stream in loaded.streams.sorted(by: { $0.name < $1.name }) where !written.contains(stream.name) {
-            let version = loaded.version(stream)
-            requests.append(
-                AppendRequest(stream: stream.name, expectedVersion: version == 0 ? .noStream : .exact(version), events: []))
-        }
+        let (requests, written) = try Self.commandRequests(for: decision, loaded: loaded, signedWith: key, actor: actor)
         do {
             return try await events.appendAtomically(requests).filter { written.contains($0.stream) }
         } catch let error as AppendError where error.code == .wrongExpectedVersion {
@@ -68,6 +61,22 @@ public struct LedgerStore: Sendable {
                 .raceLost,
                 "someone else changed \(error.stream) at the same moment (it is now at version \(error.actualVersion ?? 0)); nothing was written: run the command again")
         }
+    }
+
+    /// The requests of one command: its signed appends, and a version check (a request with no
+    /// events) for every loaded stream it does not write. Returns them and the streams written.
+    public static func commandRequests(
+        for decision: Decision, loaded: LoadedStreams, signedWith key: SigningKey, actor: String
+    ) throws -> (requests: [AppendRequest], written: Set<String>) {
+        var requests = try signedRequests(
+            for: decision, signedWith: key, actor: { $0.recordedActorName ?? actor }, version: loaded.version)
+        let written = Set(requests.map(\.stream))
+        for stream in loaded.streams.sorted(by: { $0.name < $1.name }) where !written.contains(stream.name) {
+            let version = loaded.version(stream)
+            requests.append(
+                AppendRequest(stream: stream.name, expectedVersion: version == 0 ? .noStream : .exact(version), events: []))
+        }
+        return (requests, written)
     }
 
     /// The append requests of one signed command: every event carries the command's envelope

@@ -13,7 +13,8 @@ public struct LoadedStreams: Sendable {
         public var reason: String
     }
 
-    var events: [LedgerStream: [LedgerEvent]] = [:]
+    /// The counted events of each loaded stream, in log order.
+    public private(set) var events: [LedgerStream: [LedgerEvent]] = [:]
     var versions: [LedgerStream: Int64] = [:]
     /// Events of the loaded streams that do not count, in log order.
     public private(set) var skipped: [Skipped] = []
@@ -24,11 +25,11 @@ public struct LoadedStreams: Sendable {
     /// Every aggregate of the loaded streams, folded from what counts.
     public private(set) var world: LedgerWorld
     /// The database's clock when the streams were read.
-    public internal(set) var databaseTime: Date?
+    public var databaseTime: Date?
 
     /// Judges `recorded` (the loaded streams' events and the rest of their commands, in log
     /// order) and keeps what counts.
-    init(judging recorded: [RecordedEvent], streams: Set<LedgerStream>) {
+    public init(judging recorded: [RecordedEvent], streams: Set<LedgerStream>) {
         self.streams = streams
         self.world = LedgerWorld(loaded: streams)
         let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })

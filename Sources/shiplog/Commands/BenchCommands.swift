@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ShiplogCore
 import ShiplogCrypto
+import ShiplogLedger
 import ShiplogPostgres
 
 /// `shiplog bench commands`: ledger commands with group commit, beside the same commands one

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ShiplogLedger
 import ShiplogPostgres
 
 extension DatabaseOptions {

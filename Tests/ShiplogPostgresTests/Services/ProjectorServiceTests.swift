@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import ShiplogCore
+import ShiplogLedger
 import Testing
 
 @testable import ShiplogPostgres

@@ -1,6 +1,7 @@
 import Foundation
 import ShiplogCore
 import ShiplogCrypto
+import ShiplogLedger
 
 @testable import ShiplogPostgres
 

@@ -1,6 +1,7 @@
 import Foundation
 import ShiplogCore
 import ShiplogCrypto
+import ShiplogPostgres
 
 /// The ledger's commands, end to end: read the streams a decision needs, find who the key
 /// speaks for, decide with the pure domain, sign, and append atomically at the versions read.
@@ -9,11 +10,11 @@ import ShiplogCrypto
 /// decided again on fresh state, so the loser gets the domain's own answer ("web already has
 /// a deploy in flight on prod") instead of a version number.
 public struct LedgerService: Sendable {
-    public let store: LedgerStore
+    public let store: any LedgerStorage
     let verifier = Ed25519Verifier()
     let clock: @Sendable () -> Date
 
-    public init(store: LedgerStore, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any LedgerStorage, clock: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
         self.clock = clock
     }

@@ -1,0 +1,87 @@
+import Foundation
+import ShiplogCore
+import ShiplogCrypto
+import ShiplogLedger
+import Testing
+
+@testable import ShiplogPostgres
+
+/// The application layer over either storage: the same story, decided, signed, judged and
+/// appended in memory and in PostgreSQL, ends in the same ledger.
+@Suite("The ledger's commands over both storages")
+struct LedgerServiceStoryTests {
+    enum Storage: String, CaseIterable, Sendable { case memory, postgres }
+
+    static func ledger(_ storage: Storage) async throws -> LedgerService {
+        switch storage {
+        case .memory:
+            return LedgerService(store: InMemoryLedgerStorage())
+        case .postgres:
+            let database = try await TestDatabase.create()
+            return LedgerService(store: LedgerStore(events: EventStore(pool: database.pool())))
+        }
+    }
+
+    @Test("carol requests, her own approval is refused, alice and bob approve, it starts and succeeds", arguments: Storage.allCases)
+    func story(_ storage: Storage) async throws {
+        let ledger = try await Self.ledger(storage)
+        let admin = SigningKey.generate(), alice = SigningKey.generate(), bob = SigningKey.generate()
+        let carol = SigningKey.generate(), ci = SigningKey.generate()
+        _ = try await ledger.initialize(admin: "admin", key: admin)
+        try await ledger.setPolicy(environment: "prod", policy: EnvironmentPolicy(approvalsRequired: 2), key: admin)
+        for (name, key) in [("alice", alice), ("bob", bob), ("carol", carol)] {
+            _ = try await ledger.enrollApprover(
+                name: name, publicKey: key.publicKey.base64, slackUser: nil, environments: ["prod"], kind: .person, key: admin)
+        }
+        _ = try await ledger.enrollApprover(
+            name: "ci", publicKey: ci.publicKey.base64, slackUser: nil, environments: [], kind: .ci, key: admin)
+        try await ledger.recordBuild(
+            service: "web", version: "1.2.3", artifact: "sha256:" + String(repeating: "ab", count: 32), commit: nil,
+            taskDefinition: nil, key: ci)
+        let id = try await ledger.requestDeploy(
+            service: "web", environment: "prod", version: "1.2.3", artifact: nil, reason: nil, allowUnrecorded: false,
+            key: carol)
+
+        let own = try await #require(throws: LedgerError.self) { try await ledger.approve(id.rawValue, key: carol) }
+        #expect(own.code == .approvalRefused)
+        try await ledger.approve(id.rawValue, key: alice)
+        let closed = try await #require(throws: LedgerError.self) {
+            try await ledger.start(id.rawValue, breakGlassReason: nil, key: ci)
+        }
+        #expect(closed.kind == .gateClosed)
+        #expect(closed.message.contains("needs 2 approvals, has 1 of 2 (alice)"))
+        try await ledger.approve(id.rawValue, key: bob)
+        try await ledger.start(id.rawValue, breakGlassReason: nil, key: ci)
+        try await ledger.succeed(id.rawValue, key: ci)
+
+        let deploy = try await ledger.deploy(id.rawValue)
+        #expect(deploy.context.deploy.status == .succeeded)
+        #expect(deploy.context.deploy.started?.approvedBy.map(\.rawValue) == ["alice", "bob"])
+        #expect(deploy.skipped.isEmpty)
+        #expect(deploy.context.serviceEnvironment.running?.version.rawValue == "1.2.3")
+    }
+
+    @Test("in memory too, a second request while one is in flight is refused and writes nothing")
+    func oneActiveDeployInMemory() async throws {
+        let storage = InMemoryLedgerStorage()
+        let ledger = LedgerService(store: storage)
+        let admin = SigningKey.generate(), carol = SigningKey.generate()
+        _ = try await ledger.initialize(admin: "admin", key: admin)
+        try await ledger.setPolicy(environment: "prod", policy: EnvironmentPolicy(approvalsRequired: 1), key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "carol", publicKey: carol.publicKey.base64, slackUser: nil, environments: ["prod"], kind: .person,
+            key: admin)
+        let artifact = "sha256:" + String(repeating: "cd", count: 32)
+        _ = try await ledger.requestDeploy(
+            service: "web", environment: "prod", version: "1.0.0", artifact: artifact, reason: nil, allowUnrecorded: true,
+            key: carol)
+        let before = await storage.log.count
+        let second = try await #require(throws: LedgerError.self) {
+            _ = try await ledger.requestDeploy(
+                service: "web", environment: "prod", version: "1.0.0", artifact: artifact, reason: nil,
+                allowUnrecorded: true, key: carol)
+        }
+        #expect(second.message.contains("already has an active deploy"))
+        #expect(await storage.log.count == before)
+    }
+}
