@@ -58,27 +58,14 @@ public struct EventStore: Sendable {
     /// at the expected version: how a decision guards the streams it read but does not write.
     static func append(_ requests: [AppendRequest], atomic: Bool, on connection: PostgresConnection) async throws -> [AppendOutcome] {
         try validate(requests, allowingVersionChecks: atomic)
-        var streams: [String] = [], expected: [Int64?] = [], counts: [Int32] = []
-        var ids: [UUID] = [], types: [String] = [], payloads: [String] = [], metadata: [String] = [], actors: [String] = []
-        for request in requests {
-            streams.append(request.stream)
-            expected.append(request.expectedVersion.required)
-            counts.append(Int32(request.events.count))
-            for event in request.events {
-                ids.append(event.id)
-                types.append(event.type)
-                payloads.append(event.payload)
-                metadata.append(event.metadata)
-                actors.append(event.actor)
-            }
-        }
+        let a = AppendArrays(requests)
         let rows: PostgresRows
         do {
             rows = try await connection.query(
                 """
                 SELECT request, status, first_position, last_position, stream_version
-                  FROM shiplog_append(\(streams)::text[], \(expected)::bigint[], \(counts)::int[], \(ids)::uuid[],
-                                      \(types)::text[], \(payloads)::text[], \(metadata)::text[], \(actors)::text[], \(atomic))
+                  FROM shiplog_append(\(a.streams)::text[], \(a.expected)::bigint[], \(a.counts)::int[], \(a.ids)::uuid[],
+                                      \(a.types)::text[], \(a.payloads)::text[], \(a.metadata)::text[], \(a.actors)::text[], \(atomic))
                 """)
         } catch let error as PostgresError where error.sqlState == "SL001" || error.sqlState == "SL002" {
             // Atomic mode: the function names the refused stream; find it to say what happened.
@@ -111,29 +98,14 @@ public struct EventStore: Sendable {
     static func appendCommands(_ units: [[AppendRequest]], on connection: PostgresConnection) async throws
         -> [Result<[AppendResult], any Error>]
     {
-        var sizes: [Int32] = [], streams: [String] = [], expected: [Int64?] = [], counts: [Int32] = []
-        var ids: [UUID] = [], types: [String] = [], payloads: [String] = [], metadata: [String] = [], actors: [String] = []
-        for unit in units {
-            sizes.append(Int32(unit.count))
-            for request in unit {
-                streams.append(request.stream)
-                expected.append(request.expectedVersion.required)
-                counts.append(Int32(request.events.count))
-                for event in request.events {
-                    ids.append(event.id)
-                    types.append(event.type)
-                    payloads.append(event.payload)
-                    metadata.append(event.metadata)
-                    actors.append(event.actor)
-                }
-            }
-        }
+        let sizes = units.map { Int32($0.count) }
+        let a = AppendArrays(units.flatMap { $0 })
         let rows = try await connection.query(
             """
             SELECT command, request, status, first_position, last_position, stream_version, refused_stream
-              FROM shiplog_append_commands(\(sizes)::int[], \(streams)::text[], \(expected)::bigint[], \(counts)::int[],
-                                           \(ids)::uuid[], \(types)::text[], \(payloads)::text[], \(metadata)::text[],
-                                           \(actors)::text[])
+              FROM shiplog_append_commands(\(sizes)::int[], \(a.streams)::text[], \(a.expected)::bigint[], \(a.counts)::int[],
+                                           \(a.ids)::uuid[], \(a.types)::text[], \(a.payloads)::text[], \(a.metadata)::text[],
+                                           \(a.actors)::text[])
             """)
         var results: [[AppendResult]] = Array(repeating: [], count: units.count)
         var refusals: [Int: any Error] = [:]
@@ -278,5 +250,27 @@ public struct EventStoreError: Error, CustomStringConvertible, Sendable {
 
     static func streamNotFound(_ stream: String) -> EventStoreError {
         EventStoreError(description: "stream \(stream) not found: no event has been appended to it; list streams with: shiplog events read")
+    }
+}
+
+/// Requests as the parallel arrays the append functions take: one entry per request (stream,
+/// expected version, event count), one per event for the rest.
+private struct AppendArrays {
+    var streams: [String] = [], expected: [Int64?] = [], counts: [Int32] = []
+    var ids: [UUID] = [], types: [String] = [], payloads: [String] = [], metadata: [String] = [], actors: [String] = []
+
+    init(_ requests: [AppendRequest]) {
+        for request in requests {
+            streams.append(request.stream)
+            expected.append(request.expectedVersion.required)
+            counts.append(Int32(request.events.count))
+            for event in request.events {
+                ids.append(event.id)
+                types.append(event.type)
+                payloads.append(event.payload)
+                metadata.append(event.metadata)
+                actors.append(event.actor)
+            }
+        }
     }
 }
