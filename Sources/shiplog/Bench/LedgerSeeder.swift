@@ -19,16 +19,8 @@ struct LedgerSeeder {
     var random = SystemRandomNumberGenerator()
     private(set) var written = 0
 
-    // In-memory aggregate state and stream versions.
-    private var trustRoot = TrustRoot.initial
-    private var approvers = ApproverRegistry.initial
-    private var policies: [String: PolicyRecord.State] = [:]
-    private var builds: [String: BuildCatalog.State] = [:]
-    private var places: [String: ServiceEnvironment.State] = [:]
-    private var environmentsWide: [String: EnvironmentWide.State] = [:]
-    private var deploys: [String: Deploy.State] = [:]
-    private var alarms: [String: AlarmRecord.State] = [:]
-    private var migrations: [String: MigrationLog.State] = [:]
+    // Every aggregate's state, folded as the judge folds it, and the streams' versions.
+    private var world = LedgerWorld()
     private var versions: [String: Int64] = [:]
 
     private var pending: [AppendRequest] = []
@@ -67,7 +59,7 @@ struct LedgerSeeder {
         try apply(
             TrustRoot.decide(
                 .initialize(name: adminActor.name, publicKey: try PublicKeyBytes(admin.publicKey.bytes), keyID: adminActor.keyID),
-                state: trustRoot, now: tick()), key: admin)
+                state: world.trustRoot, now: tick()), key: admin)
         for environment in Self.environments {
             try apply(
                 PolicyRecord.decide(
@@ -75,7 +67,7 @@ struct LedgerSeeder {
                         environment: try Environment(environment),
                         policy: EnvironmentPolicy(approvalsRequired: Self.approvalsRequired[environment]!, approvalTTLSeconds: 4 * 3600),
                         by: adminActor),
-                    state: policies[environment] ?? PolicyRecord.initial, trustRoot: trustRoot, now: tick()), key: admin)
+                    state: world.policy(try Environment(environment)), trustRoot: world.trustRoot, now: tick()), key: admin)
         }
         let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar"]
         for (index, name) in names.enumerated() {
@@ -91,7 +83,7 @@ struct LedgerSeeder {
                         keyID: try keyID(person.key), slackUserID: nil,
                         environments: try person.environments.map(Environment.init),
                         kind: person.environments.isEmpty ? .ci : .person, by: adminActor),
-                    state: approvers, trustRoot: trustRoot, now: tick()), key: admin)
+                    state: world.approvers, trustRoot: world.trustRoot, now: tick()), key: admin)
         }
         try await flush()
     }
@@ -111,7 +103,7 @@ struct LedgerSeeder {
                     service: serviceName, version: try ServiceVersion(version), artifact: try ArtifactDigest(digest),
                     commit: Hex.encode(SecureRandom.bytes(count: 20)), taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/\(service):\(release)",
                     by: ciActor),
-                state: builds[service] ?? BuildCatalog.initial, now: tick()), key: ci)
+                state: world.builds[serviceName] ?? BuildCatalog.initial, now: tick()), key: ci)
         let pipeline = Int.random(in: 0..<4, using: &random) == 0 ? Self.environments : Array(Self.environments.prefix(3))
         for environment in pipeline {
             guard try await deploy(service: service, version: version, environment: environment) else { return }
@@ -133,7 +125,8 @@ struct LedgerSeeder {
                         environment: environmentName, name: try MigrationName("m\(migrationCount)_\(service)"),
                         checksum: try MigrationChecksum(Hex.encode(SecureRandom.bytes(count: 32))), service: serviceName,
                         by: try actor(ci)),
-                    state: migrations[environment] ?? MigrationLog.initial, policy: policies[environment]!, now: tick()), key: ci)
+                    state: world.migrations[environmentName] ?? MigrationLog.initial, policy: world.policy(environmentName),
+                    now: tick()), key: ci)
         }
 
         try apply(
@@ -184,13 +177,13 @@ struct LedgerSeeder {
             Deploy.decide(.succeed(deployID: id, by: try actor(ci)), context: context(id, environment, service), now: tick(), verifier: verifier),
             key: ci)
 
-        let place = places[LedgerStream.serviceEnvironment(environmentName, serviceName).name]
-        if roll < 12, place?.lastKnownGood != nil {
+        let place = world.place(environmentName, serviceName)
+        if roll < 12, place.lastKnownGood != nil {
             let alarm = try AlarmName("\(service)-\(environment)-5xx")
             try apply(
                 AlarmRecord.decide(
                     .raise(alarm: alarm, environment: environmentName, service: serviceName, reason: "5XX above threshold"),
-                    state: alarms[alarm.rawValue] ?? AlarmRecord.initial, now: tick()), key: ci)
+                    state: world.alarms[alarm] ?? AlarmRecord.initial, now: tick()), key: ci)
             try apply(
                 Deploy.decide(
                     .startRollback(deployID: id, alarm: alarm, reason: "alarm", automatic: true, by: nil),
@@ -200,26 +193,19 @@ struct LedgerSeeder {
                     .finishRollback(deployID: id, succeeded: true, reason: nil, by: nil),
                     context: context(id, environment, service), now: tick(), verifier: verifier), key: ci)
             try apply(
-                AlarmRecord.decide(.resolve(alarm: alarm, reason: "back to normal"), state: alarms[alarm.rawValue]!, now: tick()),
+                AlarmRecord.decide(
+                    .resolve(alarm: alarm, reason: "back to normal"), state: world.alarms[alarm] ?? AlarmRecord.initial,
+                    now: tick()),
                 key: ci)
-            deploys[id.rawValue] = nil
             return false
         }
-        deploys[id.rawValue] = nil
         return true
     }
 
     // MARK: State
 
     private func context(_ id: DeployID, _ environment: String, _ service: String) -> Deploy.Context {
-        let environmentName = try! Environment(environment), serviceName = try! ServiceName(service)
-        return Deploy.Context(
-            deploy: deploys[id.rawValue] ?? Deploy.initial,
-            serviceEnvironment: places[LedgerStream.serviceEnvironment(environmentName, serviceName).name] ?? ServiceEnvironment.initial,
-            environment: environmentsWide[environment] ?? EnvironmentWide.initial,
-            builds: builds[service] ?? BuildCatalog.initial,
-            policy: policies[environment] ?? PolicyRecord.initial,
-            approvers: approvers, trustRoot: trustRoot)
+        world.deployContext(id: id, environment: try! Environment(environment), service: try! ServiceName(service))
     }
 
     /// Queues a decision, signed, for appending, and evolves the in-memory state with it.
@@ -230,33 +216,11 @@ struct LedgerSeeder {
             for: decision, signedWith: key, actor: { $0.actor?.name.rawValue ?? signerName },
             version: { current[$0.name, default: 0] })
         for append in decision.appends {
-            for event in append.events { evolve(append.stream, with: event) }
+            for event in append.events { world.apply(event, on: append.stream) }
             versions[append.stream.name, default: 0] += Int64(append.events.count)
         }
         pending += requests
         pendingEvents += requests.reduce(0) { $0 + $1.events.count }
-    }
-
-    private mutating func evolve(_ stream: LedgerStream, with event: LedgerEvent) {
-        switch stream {
-        case .ledger: trustRoot = TrustRoot.evolve(trustRoot, event)
-        case .approvers: approvers = ApproverRegistry.evolve(approvers, event)
-        case .policy(let environment):
-            policies[environment.rawValue] = PolicyRecord.evolve(policies[environment.rawValue] ?? PolicyRecord.initial, event)
-        case .build(let service):
-            builds[service.rawValue] = BuildCatalog.evolve(builds[service.rawValue] ?? BuildCatalog.initial, event)
-        case .serviceEnvironment:
-            places[stream.name] = ServiceEnvironment.evolve(places[stream.name] ?? ServiceEnvironment.initial, event)
-        case .environment(let environment):
-            environmentsWide[environment.rawValue] = EnvironmentWide.evolve(environmentsWide[environment.rawValue] ?? EnvironmentWide.initial, event)
-        case .deploy(let id):
-            deploys[id.rawValue] = Deploy.evolve(deploys[id.rawValue] ?? Deploy.initial, event)
-        case .alarm(let name):
-            alarms[name.rawValue] = AlarmRecord.evolve(alarms[name.rawValue] ?? AlarmRecord.initial, event)
-        case .migrations(let environment):
-            migrations[environment.rawValue] = MigrationLog.evolve(migrations[environment.rawValue] ?? MigrationLog.initial, event)
-        case .tokens: break
-        }
     }
 
     private mutating func flush() async throws {
