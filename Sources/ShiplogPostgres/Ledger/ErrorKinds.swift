@@ -1,9 +1,7 @@
 import ShiplogCore
-import ShiplogCrypto
 
-// What kind of failure each error below the ledger is (`ErrorKind`), so every door maps
-// errors once. (CryptoError's lives here, with the ledger's command side, until the
-// application layer has a module of its own.)
+// What kind of failure each error of the storage below the ledger is (`ErrorKind`), so every
+// door maps errors once.
 
 extension PostgresError: ClassifiedError {
     public var kind: ErrorKind {
@@ -41,13 +39,4 @@ extension MigrationError: ClassifiedError {
 
 extension EmbeddedPostgresError: ClassifiedError {
     public var kind: ErrorKind { .unavailable }
-}
-
-extension CryptoError: ClassifiedError {
-    public var kind: ErrorKind {
-        switch code {
-        case .io, .keyDerivationFailed: .failure
-        default: .invalidInput
-        }
-    }
 }
