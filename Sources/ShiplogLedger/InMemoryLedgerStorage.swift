@@ -14,7 +14,7 @@ public actor InMemoryLedgerStorage: LedgerStorage {
     public init() {}
 
     public func load(_ streams: [LedgerStream]) async throws -> LoadedStreams {
-        let requested = Set(streams + [.ledger, .approvers])
+        let requested = Set(streams + [.ledger, .approvers, .tokens])
         let names = Set(requested.map(\.name))
         // The streams' events, and the rest of every command that wrote to them.
         let commands = Set(
@@ -29,11 +29,11 @@ public actor InMemoryLedgerStorage: LedgerStorage {
     }
 
     @discardableResult
-    public func commit(_ decision: Decision, loaded: LoadedStreams, signedWith key: SigningKey, actor: String) async throws
+    public func commit(_ decision: Decision, loaded: LoadedStreams, signed: SignedIntent, actor: String) async throws
         -> [AppendResult]
     {
         guard !decision.isEmpty else { return [] }
-        let (requests, written) = try LedgerStore.commandRequests(for: decision, loaded: loaded, signedWith: key, actor: actor)
+        let (requests, written) = try LedgerStore.commandRequests(for: decision, loaded: loaded, signed: signed, actor: actor)
         // All or nothing: every stream at its expected version first.
         for request in requests {
             let current = versions[request.stream, default: 0]

@@ -3,12 +3,17 @@ import ShiplogCore
 import ShiplogCrypto
 import ShiplogPostgres
 
-/// The ledger's commands, end to end: read the streams a decision needs, find who the key
-/// speaks for, decide with the pure domain, sign, and append atomically at the versions read.
+/// The ledger's commands, end to end, for every door: a signed intent (`CommandIntent`) in,
+/// a `CommandReceipt` out.
 ///
-/// A concurrent writer that got there first makes the append conflict; the command is then
-/// decided again on fresh state, so the loser gets the domain's own answer ("web already has
-/// a deploy in flight on prod") instead of a version number.
+/// `submit` reads the streams the command needs, finds who acts for the intent (the signer,
+/// a Slack user through the bot, a CI token through the server), decides with the pure
+/// domain at the intent's time, and appends atomically at the versions read, with the signed
+/// intent in the command's metadata. A concurrent writer that got there first makes the
+/// append conflict; the command is then decided again on fresh state under the same
+/// signature, so the loser gets the domain's own answer ("web already has a deploy in flight
+/// on prod") instead of a version number. The named methods below sign an intent with a key
+/// held here (the CLI's door) and submit it.
 public struct LedgerService: Sendable {
     public let store: any LedgerStorage
     let verifier = Ed25519Verifier()
@@ -19,67 +24,126 @@ public struct LedgerService: Sendable {
         self.clock = clock
     }
 
+    // MARK: The one door
+
+    /// Records a signed command: decides it and appends it, or says why not. A signed command
+    /// already recorded returns its receipt again (a retried request lands once).
+    @discardableResult
+    public func submit(_ signed: SignedIntent) async throws -> CommandReceipt {
+        let intent = signed.intent
+        let streams = try await contextStreams(intent.command)
+        // A lost race decides again on fresh state: the loser gets the domain's own answer,
+        // or lands after the winner (twenty approvals at once all land). Bounded, with jitter.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let loaded = try await store.load(streams)
+            if loaded.world.commands.contains(intent.id) {
+                return CommandReceipt(intent: intent, appended: [], duplicate: true)
+            }
+            if attempt == 1 { try checkSignature(signed, in: loaded.world) }
+            try Self.checkClock(intent.at, against: loaded.databaseTime)
+            let decision = try LedgerJudge.decide(intent, in: loaded.world, verifier: verifier)
+            let actor = decision.events.compactMap(\.actor).first?.name.rawValue ?? "system"
+            do {
+                let appended = try await store.commit(decision, loaded: loaded, signed: signed, actor: actor)
+                return CommandReceipt(intent: intent, appended: appended, duplicate: false)
+            } catch let error as LedgerError where error.code == .raceLost && attempt < Self.maximumAttempts {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * min(attempt, 10)))))
+                continue
+            }
+        }
+    }
+
+    /// Signs `command` with `key` as an intent dated now, on behalf of `principal`.
+    public func sign(_ command: LedgerCommand, with key: SigningKey, for principal: Principal = .signer) throws
+        -> SignedIntent
+    {
+        try SignedIntent(
+            CommandIntent(signer: try SignerKeyID(key.keyID.description), principal: principal, at: clock(), command: command),
+            signedWith: key)
+    }
+
+    /// Signs `command` with `key` and submits it: the CLI's door.
+    @discardableResult
+    public func run(_ command: LedgerCommand, signedWith key: SigningKey, for principal: Principal = .signer)
+        async throws -> CommandReceipt
+    {
+        try await submit(try sign(command, with: key, for: principal))
+    }
+
+    /// The streams a command reads; an existing deploy's are found from its request.
+    func contextStreams(_ command: LedgerCommand) async throws -> [LedgerStream] {
+        var request: LedgerEvent.DeployRequested?
+        if let id = command.existingDeploy { request = try await existingDeploy(id.rawValue).1 }
+        guard let streams = command.contextStreams(deploy: { _ in request.map { ($0.environment, $0.service) } }) else {
+            throw LedgerError(.notFound, "unknown deploy: list deploys with shiplog history")
+        }
+        return streams
+    }
+
+    /// Refuses an intent whose signature does not verify with its signer's enrolled key (or,
+    /// for the ledger's initialization, the key it enrolls); an unknown or revoked signer gets
+    /// the judge's own reason.
+    private func checkSignature(_ signed: SignedIntent, in world: LedgerWorld) throws {
+        let intent = signed.intent
+        var publicKey: PublicKeyBytes?
+        if let admin = world.trustRoot.admin(keyID: intent.signer) {
+            publicKey = admin.publicKey
+        } else if let approver = world.approvers.approver(keyID: intent.signer) {
+            publicKey = approver.publicKey
+        } else if case .initialize(_, let key, let keyID) = intent.command, keyID == intent.signer {
+            publicKey = key
+        }
+        guard let publicKey else {
+            _ = try world.acting(for: intent).get()
+            throw LedgerError(.notAuthorized, "key \(intent.signer) is not enrolled")
+        }
+        guard let key = try? PublicKey(bytes: publicKey.bytes), key.keyID.description == intent.signer.rawValue,
+            key.isValidSignature(signed.signature.bytes, for: signed.signedBytes)
+        else {
+            throw LedgerError(
+                .notAuthorized,
+                "the signature on \(intent.command.name) does not verify with key \(intent.signer): the signed command was altered; sign it again")
+        }
+    }
+
     // MARK: Trust root and administration
 
     /// Records the first admin: the ledger's root of trust.
     public func initialize(admin name: String, key: SigningKey) async throws -> LedgerActor {
-        let actorName = try ActorName(name)
-        let keyID = try SignerKeyID(key.keyID.description)
-        try await decide([.ledger], signedWith: key, actor: actorName.rawValue) { loaded, now in
-            try TrustRoot.decide(
-                .initialize(name: actorName, publicKey: try PublicKeyBytes(key.publicKey.bytes), keyID: keyID),
-                state: loaded.state(TrustRoot.self, .ledger), now: now)
-        }
-        return LedgerActor(name: actorName, keyID: keyID)
+        let actor = LedgerActor(name: try ActorName(name), keyID: try SignerKeyID(key.keyID.description))
+        try await run(
+            .initialize(admin: actor.name, publicKey: try PublicKeyBytes(key.publicKey.bytes), keyID: actor.keyID),
+            signedWith: key)
+        return actor
     }
 
     /// Adds an admin (signed by an existing admin).
     public func addAdmin(name: String, publicKey: String, key: SigningKey) async throws {
-        let publicKey = try PublicKeyBytes(base64: publicKey)
-        let keyID = try SignerKeyID(try PublicKey(bytes: publicKey.bytes).keyID.description)
-        try await decide([.ledger, .approvers], signedWith: key) { loaded, actor, now in
-            try TrustRoot.decide(
-                .addAdmin(name: try ActorName(name), publicKey: publicKey, keyID: keyID, by: actor),
-                state: loaded.state(TrustRoot.self, .ledger), now: now)
-        }
+        let (publicKey, keyID) = try Self.publicKey(publicKey)
+        try await run(.addAdmin(admin: try ActorName(name), publicKey: publicKey, keyID: keyID), signedWith: key)
     }
 
     /// Removes an admin (signed by another admin; never the last).
     public func removeAdmin(name: String, reason: String?, key: SigningKey) async throws {
-        let name = try ActorName(name)
-        try await decide([.ledger, .approvers], signedWith: key) { loaded, actor, now in
-            try TrustRoot.decide(
-                .removeAdmin(name: name, reason: reason, by: actor), state: loaded.state(TrustRoot.self, .ledger), now: now)
-        }
+        try await run(.removeAdmin(admin: try ActorName(name), reason: reason), signedWith: key)
     }
 
     public func enrollApprover(
         name: String, publicKey: String, slackUser: String?, environments: [String], kind: ApproverKind, key: SigningKey
     ) async throws -> SignerKeyID {
-        let publicKeyBytes = try PublicKeyBytes(base64: publicKey)
-        let keyID = try SignerKeyID(try PublicKey(bytes: publicKeyBytes.bytes).keyID.description)
-        let environments = try environments.map(Environment.init)
-        try await decide([.ledger, .approvers] + environments.map { .policy($0) }, signedWith: key) { loaded, actor, now in
-            for environment in environments {
-                _ = try PolicyRecord.requirePolicy(loaded.state(PolicyRecord.self, .policy(environment)), for: environment)
-            }
-            return try ApproverRegistry.decide(
-                .enroll(
-                    name: try ActorName(name), publicKey: publicKeyBytes, keyID: keyID,
-                    slackUserID: try slackUser.map(SlackUserID.init), environments: environments, kind: kind, by: actor),
-                state: loaded.state(ApproverRegistry.self, .approvers), trustRoot: loaded.state(TrustRoot.self, .ledger),
-                now: now)
-        }
+        let (publicKey, keyID) = try Self.publicKey(publicKey)
+        try await run(
+            .enrollApprover(
+                name: try ActorName(name), publicKey: publicKey, keyID: keyID, slackUserID: try slackUser.map(SlackUserID.init),
+                environments: try environments.map(Environment.init), kind: kind),
+            signedWith: key)
         return keyID
     }
 
     public func revokeApprover(name: String, reason: String?, key: SigningKey) async throws {
-        try await decide([.ledger, .approvers], signedWith: key) { loaded, actor, now in
-            try ApproverRegistry.decide(
-                .revoke(name: try ActorName(name), reason: reason, by: actor),
-                state: loaded.state(ApproverRegistry.self, .approvers), trustRoot: loaded.state(TrustRoot.self, .ledger),
-                now: now)
-        }
+        try await run(.revokeApprover(name: try ActorName(name), reason: reason), signedWith: key)
     }
 
     public func approvers() async throws -> ApproverRegistry.State {
@@ -87,13 +151,22 @@ public struct LedgerService: Sendable {
     }
 
     public func setPolicy(environment: String, policy: EnvironmentPolicy, key: SigningKey) async throws {
-        let environment = try Environment(environment)
-        try await decide([.ledger, .approvers, .policy(environment)], signedWith: key) { loaded, actor, now in
-            try PolicyRecord.decide(
-                .set(environment: environment, policy: policy, by: actor),
-                state: loaded.state(PolicyRecord.self, .policy(environment)),
-                trustRoot: loaded.state(TrustRoot.self, .ledger), now: now)
-        }
+        try await run(.setPolicy(environment: try Environment(environment), policy: policy), signedWith: key)
+    }
+
+    /// Issues an API token for CI: returns its id and the secret, which only its SHA-256
+    /// reaches the ledger; shown once.
+    public func issueToken(
+        id: String, label: String, scopes: [String], expiresAt: Date?, key: SigningKey
+    ) async throws -> (id: TokenID, secret: String) {
+        let id = try TokenID(id)
+        let secret = "shiplog_" + Hex.encode(SecureRandom.bytes(count: 24))
+        try await run(
+            .issueToken(
+                id: id, label: label, tokenHash: Hex.encode(SHA256.hash(Array(secret.utf8))), scopes: scopes,
+                expiresAt: expiresAt),
+            signedWith: key)
+        return (id, secret)
     }
 
     // MARK: Builds and migrations
@@ -101,15 +174,11 @@ public struct LedgerService: Sendable {
     public func recordBuild(
         service: String, version: String, artifact: String, commit: String?, taskDefinition: String?, key: SigningKey
     ) async throws {
-        let service = try ServiceName(service)
-        let version = try ServiceVersion(version), artifact = try ArtifactDigest(artifact)
-        try await decide([.ledger, .approvers, .build(service)], signedWith: key) { loaded, actor, now in
-            try BuildCatalog.decide(
-                .record(
-                    service: service, version: version, artifact: artifact, commit: commit,
-                    taskDefinition: taskDefinition, by: actor),
-                state: loaded.state(BuildCatalog.self, .build(service)), now: now)
-        }
+        try await run(
+            .recordBuild(
+                service: try ServiceName(service), version: try ServiceVersion(version),
+                artifact: try ArtifactDigest(artifact), commit: commit, taskDefinition: taskDefinition),
+            signedWith: key)
     }
 
     public func recordMigration(
@@ -119,17 +188,11 @@ public struct LedgerService: Sendable {
         let environment = try Environment(environment)
         let name = try MigrationName(name), checksum = try MigrationChecksum(checksum)
         let service = try service.map(ServiceName.init)
-        try await decide([.ledger, .approvers, .migrations(environment), .policy(environment)], signedWith: key) {
-            loaded, actor, now in
-            let command: MigrationLog.Command =
-                failed
-                ? .recordFailed(
-                    environment: environment, name: name, checksum: checksum, service: service, error: error, by: actor)
-                : .recordApplied(environment: environment, name: name, checksum: checksum, service: service, by: actor)
-            return try MigrationLog.decide(
-                command, state: loaded.state(MigrationLog.self, .migrations(environment)),
-                policy: loaded.state(PolicyRecord.self, .policy(environment)), now: now)
-        }
+        try await run(
+            failed
+                ? .recordMigrationFailed(environment: environment, name: name, checksum: checksum, service: service, error: error)
+                : .recordMigrationApplied(environment: environment, name: name, checksum: checksum, service: service),
+            signedWith: key)
     }
 
     // MARK: Deploys
@@ -139,54 +202,59 @@ public struct LedgerService: Sendable {
         service: String, environment: String, version: String, artifact: String?, reason: String?,
         allowUnrecorded: Bool, key: SigningKey
     ) async throws -> DeployID {
-        let service = try ServiceName(service), environment = try Environment(environment)
-        let version = try ServiceVersion(version), artifact = try artifact.map(ArtifactDigest.init)
         let id = try DeployID(shortID: Self.newShortID())
-        try await decide(Deploy.streams(deployID: id, environment: environment, service: service), signedWith: key) {
-            loaded, actor, now in
-            try Deploy.decide(
-                .request(
-                    DeployRequest(
-                        id: id, service: service, environment: environment, version: version, artifact: artifact,
-                        reason: reason, allowUnrecorded: allowUnrecorded, by: actor)),
-                context: loaded.deployContext(id: id, environment: environment, service: service), now: now,
-                verifier: verifier)
-        }
+        try await run(
+            .requestDeploy(
+                id: id, service: try ServiceName(service), environment: try Environment(environment),
+                version: try ServiceVersion(version), artifact: try artifact.map(ArtifactDigest.init), reason: reason,
+                allowUnrecorded: allowUnrecorded),
+            signedWith: key)
         return id
+    }
+
+    /// The approval of deploy `id` that `key` signs, on behalf of `principal` (the Slack bot
+    /// signs for a Slack user): the statement binds the request and expires after the
+    /// environment's approval lifetime.
+    public func approval(_ id: String, key: SigningKey, for principal: Principal = .signer) async throws -> SignedIntent {
+        let (_, request) = try await existingDeploy(id)
+        let policy = try PolicyRecord.requirePolicy(
+            try await store.load([.policy(request.environment)]).state(PolicyRecord.self, .policy(request.environment)),
+            for: request.environment)
+        let now = LedgerTime.truncatedToMicroseconds(clock())
+        let statement = ApprovalStatement(
+            approving: request, expiresAt: now.addingTimeInterval(policy.approvalTTL),
+            signer: try SignerKeyID(key.keyID.description))
+        let signature = SignatureBytes(key.signature(for: statement.canonicalBytes))
+        return try SignedIntent(
+            CommandIntent(
+                signer: statement.signer, principal: principal, at: now,
+                command: .approveDeploy(statement: statement, signature: signature)),
+            signedWith: key)
     }
 
     /// Signs the approval statement for this deploy with `key` and records it.
     public func approve(_ id: String, key: SigningKey) async throws {
-        let (id, request) = try await existingDeploy(id)
-        try await decideDeploy(request, signedWith: key) { loaded, context, actor, now in
-            let policy = try PolicyRecord.requirePolicy(context.policy, for: request.environment)
-            let statement = ApprovalStatement(
-                approving: request, expiresAt: now.addingTimeInterval(policy.approvalTTL), signer: actor.keyID)
-            let signature = SignatureBytes(key.signature(for: statement.canonicalBytes))
-            return try Deploy.decide(
-                .approve(deployID: id, statement: statement, signature: signature, via: .cli), context: context,
-                now: now, verifier: verifier)
-        }
+        try await submit(try await approval(id, key: key))
     }
 
     public func reject(_ id: String, reason: String, key: SigningKey) async throws {
-        try await deployCommand(id, key: key) { id, actor in .reject(deployID: id, reason: reason, by: actor) }
+        try await run(.rejectDeploy(id: try DeployID(id), reason: reason), signedWith: key)
     }
 
     public func cancel(_ id: String, reason: String?, key: SigningKey) async throws {
-        try await deployCommand(id, key: key) { id, actor in .cancel(deployID: id, reason: reason, by: actor) }
+        try await run(.cancelDeploy(id: try DeployID(id), reason: reason), signedWith: key)
     }
 
     public func start(_ id: String, breakGlassReason: String?, key: SigningKey) async throws {
-        try await deployCommand(id, key: key) { id, actor in .start(deployID: id, by: actor, breakGlassReason: breakGlassReason) }
+        try await run(.startDeploy(id: try DeployID(id), breakGlassReason: breakGlassReason), signedWith: key)
     }
 
     public func succeed(_ id: String, key: SigningKey) async throws {
-        try await deployCommand(id, key: key) { id, actor in .succeed(deployID: id, by: actor) }
+        try await run(.succeedDeploy(id: try DeployID(id)), signedWith: key)
     }
 
     public func fail(_ id: String, reason: String?, key: SigningKey) async throws {
-        try await deployCommand(id, key: key) { id, actor in .fail(deployID: id, reason: reason, by: actor) }
+        try await run(.failDeploy(id: try DeployID(id), reason: reason), signedWith: key)
     }
 
     /// Asks the gate, from the deploy's own streams (never a projection that may lag), now or
@@ -219,57 +287,18 @@ public struct LedgerService: Sendable {
     // MARK: Locks
 
     public func lock(environment: String, service: String?, reason: String, key: SigningKey) async throws {
-        try await lockCommand(environment: environment, service: service, key: key) { environment, service, actor in
-            .lock(environment: environment, service: service, reason: reason, by: actor)
-        }
+        try await run(
+            .lock(environment: try Environment(environment), service: try service.map(ServiceName.init), reason: reason),
+            signedWith: key)
     }
 
     public func unlock(environment: String, service: String?, reason: String?, key: SigningKey) async throws {
-        try await lockCommand(environment: environment, service: service, key: key) { environment, service, actor in
-            .unlock(environment: environment, service: service, reason: reason, by: actor)
-        }
+        try await run(
+            .unlock(environment: try Environment(environment), service: try service.map(ServiceName.init), reason: reason),
+            signedWith: key)
     }
 
     // MARK: Plumbing
-
-    private func lockCommand(
-        environment: String, service: String?, key: SigningKey,
-        _ command: @escaping @Sendable (Environment, ServiceName?, LedgerActor) -> EnvironmentLocks.Command
-    ) async throws {
-        let environment = try Environment(environment), service = try service.map(ServiceName.init)
-        let stream = EnvironmentLocks.stream(environment: environment, service: service)
-        try await decide([.ledger, .approvers, .policy(environment), stream], signedWith: key) { loaded, actor, now in
-            let current =
-                service == nil
-                ? loaded.state(EnvironmentWide.self, stream).lock
-                : loaded.state(ServiceEnvironment.self, stream).lock
-            return try EnvironmentLocks.decide(
-                command(environment, service, actor), current: current,
-                policy: loaded.state(PolicyRecord.self, .policy(environment)),
-                trustRoot: loaded.state(TrustRoot.self, .ledger), now: now)
-        }
-    }
-
-    private func deployCommand(
-        _ id: String, key: SigningKey, _ command: @escaping @Sendable (DeployID, LedgerActor) -> Deploy.Command
-    ) async throws {
-        let (id, request) = try await existingDeploy(id)
-        try await decideDeploy(request, signedWith: key) { _, context, actor, now in
-            try Deploy.decide(command(id, actor), context: context, now: now, verifier: verifier)
-        }
-    }
-
-    private func decideDeploy(
-        _ request: LedgerEvent.DeployRequested, signedWith key: SigningKey,
-        _ decide: @escaping @Sendable (LoadedStreams, Deploy.Context, LedgerActor, Date) throws -> Decision
-    ) async throws {
-        let streams = Deploy.streams(deployID: request.deployID, environment: request.environment, service: request.service)
-        try await self.decide(streams, signedWith: key) { loaded, actor, now in
-            try decide(
-                loaded, loaded.deployContext(id: request.deployID, environment: request.environment, service: request.service),
-                actor, now)
-        }
-    }
 
     /// The deploy's request, or "unknown deploy".
     private func existingDeploy(_ id: String) async throws -> (DeployID, LedgerEvent.DeployRequested) {
@@ -281,57 +310,31 @@ public struct LedgerService: Sendable {
         return (id, request)
     }
 
-    /// Loads, resolves the key's actor, decides and commits; decides again after a conflict.
-    private func decide(
-        _ streams: [LedgerStream], signedWith key: SigningKey,
-        _ decide: @escaping @Sendable (LoadedStreams, LedgerActor, Date) throws -> Decision
-    ) async throws {
-        let keyID = try SignerKeyID(key.keyID.description)
-        let streams = Array(Set(streams + [.ledger, .approvers]))
-        try await self.decide(streams, signedWith: key, actor: nil) { loaded, now in
-            return try decide(loaded, try loaded.world.signer(keyID).get().actor, now)
-        }
+    /// A base64 public key and its key id.
+    private static func publicKey(_ base64: String) throws -> (PublicKeyBytes, SignerKeyID) {
+        let bytes = try PublicKeyBytes(base64: base64)
+        return (bytes, try SignerKeyID(try PublicKey(bytes: bytes.bytes).keyID.description))
     }
 
-    private func decide(
-        _ streams: [LedgerStream], signedWith key: SigningKey, actor name: String?,
-        _ decide: @escaping @Sendable (LoadedStreams, Date) throws -> Decision
-    ) async throws {
-        // A lost race decides again on fresh state: the loser gets the domain's own answer,
-        // or lands after the winner (twenty approvals at once all land). Bounded, with jitter.
-        var attempt = 0
-        while true {
-            attempt += 1
-            let loaded = try await store.load(streams)
-            let now = clock()
-            try Self.checkClock(now, against: loaded.databaseTime)
-            let decision = try decide(loaded, now)
-            let actor = try name ?? Self.actorName(of: decision)
-            do {
-                try await store.commit(decision, loaded: loaded, signedWith: key, actor: actor)
-                return
-            } catch let error as LedgerError where error.code == .raceLost && attempt < Self.maximumAttempts {
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * min(attempt, 10)))))
-                continue
-            }
+    /// A command dated far from the time the log records it does not count
+    /// (`LedgerJudge.clockSkew`): refuse it here, with the reason, rather than write what
+    /// readers will skip.
+    static func checkClock(_ at: Date, against database: Date?) throws {
+        guard let database else { return }
+        if at > database.addingTimeInterval(LedgerJudge.clockSkew - 60) {
+            throw LedgerError(
+                .invalidValue,
+                "this machine's clock is \(Int(at.timeIntervalSince(database))) s ahead of the database's: commands dated after the log records them do not count; set the clock right (NTP) and run the command again")
         }
-    }
-
-    /// A command dated later than the log records it does not count (`LedgerJudge.clockSkew`):
-    /// refuse it here, with the reason, rather than write what readers will skip.
-    static func checkClock(_ now: Date, against database: Date?) throws {
-        guard let database, now > database.addingTimeInterval(LedgerJudge.clockSkew - 60) else { return }
-        throw LedgerError(
-            .invalidValue,
-            "this machine's clock is \(Int(now.timeIntervalSince(database))) s ahead of the database's: commands dated after the log records them do not count; set the clock right (NTP) and run the command again")
+        if at < database.addingTimeInterval(-(LedgerJudge.clockSkew - 60)) {
+            throw LedgerError(
+                .invalidValue,
+                "this command was signed \(Int(database.timeIntervalSince(at))) s before the database's clock: a signed command is good for \(Int(LedgerJudge.clockSkew / 60) - 1) minutes; check this machine's clock (NTP) and sign it again")
+        }
     }
 
     /// How often a command decides again after losing a race before it gives up.
     static let maximumAttempts = 60
-
-    private static func actorName(of decision: Decision) throws -> String {
-        decision.events.compactMap(\.actor).first?.name.rawValue ?? "system"
-    }
 
     /// Ten characters of lowercase base 32 (50 bits): short enough to type, never reused in practice.
     static func newShortID() -> String {

@@ -10,10 +10,11 @@ public protocol LedgerStorage: Sendable {
     /// Reads `streams` (and the rest of every command that wrote to them), judged.
     func load(_ streams: [LedgerStream]) async throws -> LoadedStreams
 
-    /// Signs `decision` with `key` and appends it atomically; every loaded stream must still be
-    /// at its loaded version, or it throws `LedgerError` `.raceLost` and writes nothing.
+    /// Appends `decision`, decided for the signed intent `signed`, atomically; every loaded
+    /// stream must still be at its loaded version, or it throws `LedgerError` `.raceLost` and
+    /// writes nothing.
     @discardableResult
-    func commit(_ decision: Decision, loaded: LoadedStreams, signedWith key: SigningKey, actor: String) async throws
+    func commit(_ decision: Decision, loaded: LoadedStreams, signed: SignedIntent, actor: String) async throws
         -> [AppendResult]
 }
 

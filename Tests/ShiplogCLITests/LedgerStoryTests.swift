@@ -297,18 +297,18 @@ struct LedgerStoryTests {
             $$;
             """)
 
-        // The approval's command signature covers its payload: the whole approval is skipped.
+        // The signed intent holds the approval as signed: rows that differ from it are skipped.
         let gate = try await ledger.shiplog.run(["deploy", "gate", id])
         #expect(gate.status == 3)
         #expect(gate.stdout.contains("1 of 2 (bob)"))
         let show = try await ledger.ok("show", id)
-        #expect(show.stdout.contains("position \(position) DeployApproved: its command signature does not verify"))
+        #expect(show.stdout.contains("position \(position) DeployApproved: the ledger would not have recorded these events"))
         let verify = try await ledger.shiplog.run(["verify", "--json"])
         #expect(verify.status == 1)
         let report = try verify.jsonObject()
         #expect(report["ok"] as? Bool == false)
         #expect(report["firstBadPosition"] as? Int == Int(position))
-        #expect((report["reason"] as? String)?.contains("command signature does not verify") == true)
+        #expect((report["reason"] as? String)?.contains("differ from what the domain decides for the signed command") == true)
     }
 
     @Test("a row forged in bob's name: show, audit and events read say it does not count; events append refuses ledger streams")

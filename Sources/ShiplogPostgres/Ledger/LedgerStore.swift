@@ -20,7 +20,7 @@ public struct LedgerStore: Sendable {
 
     /// `load` on a connection the caller holds.
     static func load(_ streams: [LedgerStream], on connection: PostgresConnection) async throws -> LoadedStreams {
-        let requested = Set(streams + [.ledger, .approvers])
+        let requested = Set(streams + [.ledger, .approvers, .tokens])
         let names = requested.map(\.name)
         let recorded = try EventStore.decode(
             await connection.query(
@@ -46,14 +46,16 @@ public struct LedgerStore: Sendable {
         return loaded
     }
 
-    /// Signs `decision` as one command with `key` and appends it atomically. Every stream the
-    /// decision was made from must still be at the version in `loaded`, those it writes and
-    /// those it only read (a lock, a revocation or a policy that changed meanwhile makes the
-    /// append conflict, and the caller decides again).
+    /// Appends `decision`, the domain's decision for the signed intent `signed`, atomically.
+    /// Every stream the decision was made from must still be at the version in `loaded`, those
+    /// it writes and those it only read (a lock, a revocation or a policy that changed
+    /// meanwhile makes the append conflict, and the caller decides again).
     @discardableResult
-    public func commit(_ decision: Decision, loaded: LoadedStreams, signedWith key: SigningKey, actor: String) async throws -> [AppendResult] {
+    public func commit(_ decision: Decision, loaded: LoadedStreams, signed: SignedIntent, actor: String) async throws
+        -> [AppendResult]
+    {
         guard !decision.isEmpty else { return [] }
-        let (requests, written) = try Self.commandRequests(for: decision, loaded: loaded, signedWith: key, actor: actor)
+        let (requests, written) = try Self.commandRequests(for: decision, loaded: loaded, signed: signed, actor: actor)
         do {
             return try await events.appendAtomically(requests).filter { written.contains($0.stream) }
         } catch let error as AppendError where error.code == .wrongExpectedVersion {
@@ -63,13 +65,13 @@ public struct LedgerStore: Sendable {
         }
     }
 
-    /// The requests of one command: its signed appends, and a version check (a request with no
+    /// The requests of one command: its appends, and a version check (a request with no
     /// events) for every loaded stream it does not write. Returns them and the streams written.
     public static func commandRequests(
-        for decision: Decision, loaded: LoadedStreams, signedWith key: SigningKey, actor: String
+        for decision: Decision, loaded: LoadedStreams, signed: SignedIntent, actor: String
     ) throws -> (requests: [AppendRequest], written: Set<String>) {
-        var requests = try signedRequests(
-            for: decision, signedWith: key, actor: { $0.recordedActorName ?? actor }, version: loaded.version)
+        var requests = try requests(
+            for: decision, signed: signed, actor: { $0.recordedActorName ?? actor }, version: loaded.version)
         let written = Set(requests.map(\.stream))
         for stream in loaded.streams.sorted(by: { $0.name < $1.name }) where !written.contains(stream.name) {
             let version = loaded.version(stream)
@@ -79,32 +81,42 @@ public struct LedgerStore: Sendable {
         return (requests, written)
     }
 
-    /// The append requests of one signed command: every event carries the command's envelope
-    /// in its metadata, the last one the signature over all of them (`CommandEnvelope`), and
-    /// each stream expects the version `version` gives it (0: must not exist).
-    public static func signedRequests(
-        for decision: Decision, signedWith key: SigningKey, actor: (LedgerEvent) -> String,
-        version: (LedgerStream) -> Int64
+    /// The append requests of one command: every event carries the command's envelope in its
+    /// metadata, the last one the signed intent and its signature (`CommandEnvelope`), and each
+    /// stream expects the version `version` gives it (0: must not exist).
+    ///
+    /// Event ids derive from the command id, so the same command appended twice (a retried
+    /// request) lands once (the event store's idempotency).
+    public static func requests(
+        for decision: Decision, signed: SignedIntent, actor: (LedgerEvent) -> String, version: (LedgerStream) -> Int64
     ) throws -> [AppendRequest] {
-        let envelope = CommandEnvelope(commandID: UUID(), signer: try SignerKeyID(key.keyID.description))
+        let envelope = CommandEnvelope(commandID: signed.intent.id, signer: signed.intent.signer)
         let appends = decision.appends.filter { !$0.events.isEmpty }
-        let payloads = try appends.map { try $0.events.map { try $0.payloadJSON() } }
-        var signed: [(stream: String, type: String, payload: String)] = []
-        for (append, texts) in zip(appends, payloads) {
-            for (event, payload) in zip(append.events, texts) { signed.append((append.stream.name, event.type, payload)) }
-        }
-        let signature = SignatureBytes(key.signature(for: envelope.signedBytes(signed)))
-        var remaining = signed.count
-        return try zip(appends, payloads).map { append, texts in
-            let events = try zip(append.events, texts).map { event, payload in
+        var remaining = appends.reduce(0) { $0 + $1.events.count }
+        var index = 0
+        return try appends.map { append in
+            let events = try append.events.map { event in
                 remaining -= 1
+                index += 1
                 return try NewEvent(
-                    type: event.type, payload: payload,
-                    metadata: envelope.metadataJSON(signature: remaining == 0 ? signature : nil), actor: actor(event))
+                    id: eventID(command: envelope.commandID, index: index), type: event.type,
+                    payload: try event.payloadJSON(), metadata: envelope.metadataJSON(signed: remaining == 0 ? signed : nil),
+                    actor: actor(event))
             }
             let current = version(append.stream)
             return AppendRequest(
                 stream: append.stream.name, expectedVersion: current == 0 ? .noStream : .exact(current), events: events)
         }
+    }
+
+    /// The id of a command's `index`th event (from 1): a UUID (version 8) from SHA-256 of the
+    /// command id and the index.
+    static func eventID(command: UUID, index: Int) -> UUID {
+        var digest = SHA256.hash(Array("\(command.uuidString.lowercased())/\(index)".utf8))
+        digest[6] = (digest[6] & 0x0f) | 0x80
+        digest[8] = (digest[8] & 0x3f) | 0x80
+        return UUID(uuid: (
+            digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+            digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
     }
 }

@@ -4,13 +4,15 @@ import ShiplogCore
 /// The ledger's events as the commands that appended them, in log order.
 ///
 /// Every event of a command carries the command's envelope in its metadata, and the last one
-/// its signature (`CommandEnvelope`); a command's events are consecutive positions, because
+/// its signed intent and signature (`CommandEnvelope`); a command's events are consecutive positions, because
 /// one `shiplog_append` call appends them. Events off the ledger (another stream, another
 /// type, written with raw `events append`) are left alone: they are not the ledger's.
 struct CommandAssembler {
     /// A command's events, not yet decoded or checked.
     struct RawCommand: Sendable {
         var envelope: CommandEnvelope
+        /// The intent's JSON text, as signed.
+        var intentJSON: String
         var signature: SignatureBytes
         var events: [RecordedEvent]
     }
@@ -33,7 +35,7 @@ struct CommandAssembler {
     mutating func add(_ event: RecordedEvent) -> [Item] {
         guard Self.isLedgerEvent(event) else { return [] }
         var items: [Item] = []
-        guard let (envelope, signature) = MetadataReader.envelope(event.metadata) else {
+        guard let (envelope, signed) = MetadataReader.envelope(event.metadata) else {
             items += closeUnsigned()
             items.append(
                 .unsigned([event], reason: "\(event.type) on \(event.stream) carries no command signature: it was not written by shiplog"))
@@ -44,9 +46,11 @@ struct CommandAssembler {
         }
         var current = open ?? (envelope, [])
         current.events.append(event)
-        if let signature {
+        if let signed {
             open = nil
-            items.append(.command(RawCommand(envelope: envelope, signature: signature, events: current.events)))
+            items.append(
+                .command(
+                    RawCommand(envelope: envelope, intentJSON: signed.json, signature: signed.signature, events: current.events)))
         } else {
             open = current
         }

@@ -62,12 +62,26 @@ struct PreparedCommand: Sendable {
             }
             entries.append(RecordedCommand.Entry(position: event.position, stream: stream, event: decoded))
         }
-        guard let key = keys[raw.envelope.signer] else {
-            prepared.outcome = .skipped(reason: "signed by key \(raw.envelope.signer), which was never enrolled")
+        let intent: CommandIntent
+        do {
+            intent = try CommandIntent.decode(json: raw.intentJSON)
+        } catch let error as LedgerError {
+            prepared.outcome = .skipped(reason: error.message)
+            return prepared
+        } catch {
+            prepared.outcome = .skipped(reason: "the signed command cannot be read: \(error)")
             return prepared
         }
-        let message = raw.envelope.signedBytes(raw.events.map { ($0.stream, $0.type, $0.payload) })
-        let valid = isValid(raw.signature.bytes, message, key)
+        guard intent.id == raw.envelope.commandID, intent.signer == raw.envelope.signer else {
+            prepared.outcome = .skipped(
+                reason: "its events name command \(raw.envelope.commandID.uuidString.lowercased()) and key \(raw.envelope.signer), but its signed intent names command \(intent.id.uuidString.lowercased()) and key \(intent.signer)")
+            return prepared
+        }
+        guard let key = keys[intent.signer] else {
+            prepared.outcome = .skipped(reason: "signed by key \(intent.signer), which was never enrolled")
+            return prepared
+        }
+        let valid = isValid(raw.signature.bytes, CommandIntent.signedBytes(json: raw.intentJSON), key)
         if valid {
             for entry in entries {
                 guard case .deployApproved(let approval) = entry.event, let signer = keys[approval.signerKeyID] else {
@@ -80,9 +94,7 @@ struct PreparedCommand: Sendable {
             }
         }
         prepared.outcome = .ready(
-            RecordedCommand(
-                id: raw.envelope.commandID, signer: raw.envelope.signer, entries: entries,
-                recordedAt: raw.events[0].recordedAt),
+            RecordedCommand(intent: intent, entries: entries, recordedAt: raw.events[0].recordedAt),
             signatureIsValid: valid)
         return prepared
     }

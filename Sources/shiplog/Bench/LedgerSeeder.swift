@@ -1,6 +1,7 @@
 import Foundation
 import ShiplogCore
 import ShiplogCrypto
+import ShiplogLedger
 import ShiplogPostgres
 
 /// Fills a ledger with a realistic, validly signed history: 50 services deployed through
@@ -55,19 +56,16 @@ struct LedgerSeeder {
     }
 
     private mutating func setUp() async throws {
-        let adminActor = LedgerActor(name: try ActorName("admin"), keyID: try keyID(admin))
+        let adminName = try ActorName("admin")
         try apply(
-            TrustRoot.decide(
-                .initialize(name: adminActor.name, publicKey: try PublicKeyBytes(admin.publicKey.bytes), keyID: adminActor.keyID),
-                state: world.trustRoot, now: tick()), key: admin)
+            .initialize(admin: adminName, publicKey: try PublicKeyBytes(admin.publicKey.bytes), keyID: try keyID(admin)),
+            key: admin)
         for environment in Self.environments {
             try apply(
-                PolicyRecord.decide(
-                    .set(
-                        environment: try Environment(environment),
-                        policy: EnvironmentPolicy(approvalsRequired: Self.approvalsRequired[environment]!, approvalTTLSeconds: 4 * 3600),
-                        by: adminActor),
-                    state: world.policy(try Environment(environment)), trustRoot: world.trustRoot, now: tick()), key: admin)
+                .setPolicy(
+                    environment: try Environment(environment),
+                    policy: EnvironmentPolicy(approvalsRequired: Self.approvalsRequired[environment]!, approvalTTLSeconds: 4 * 3600)),
+                key: admin)
         }
         let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar"]
         for (index, name) in names.enumerated() {
@@ -77,13 +75,11 @@ struct LedgerSeeder {
         people.append(("deploybot", ci, []))
         for person in people {
             try apply(
-                ApproverRegistry.decide(
-                    .enroll(
-                        name: try ActorName(person.name), publicKey: try PublicKeyBytes(person.key.publicKey.bytes),
-                        keyID: try keyID(person.key), slackUserID: nil,
-                        environments: try person.environments.map(Environment.init),
-                        kind: person.environments.isEmpty ? .ci : .person, by: adminActor),
-                    state: world.approvers, trustRoot: world.trustRoot, now: tick()), key: admin)
+                .enrollApprover(
+                    name: try ActorName(person.name), publicKey: try PublicKeyBytes(person.key.publicKey.bytes),
+                    keyID: try keyID(person.key), slackUserID: nil, environments: try person.environments.map(Environment.init),
+                    kind: person.environments.isEmpty ? .ci : .person),
+                key: admin)
         }
         try await flush()
     }
@@ -95,15 +91,12 @@ struct LedgerSeeder {
         releases[service] = release
         let version = "1.\(release / 100).\(release % 100)"
         let digest = "sha256:" + Hex.encode(SecureRandom.bytes(count: 32))
-        let ciActor = try actor(ci)
-        let serviceName = try ServiceName(service)
         try apply(
-            BuildCatalog.decide(
-                .record(
-                    service: serviceName, version: try ServiceVersion(version), artifact: try ArtifactDigest(digest),
-                    commit: Hex.encode(SecureRandom.bytes(count: 20)), taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/\(service):\(release)",
-                    by: ciActor),
-                state: world.builds[serviceName] ?? BuildCatalog.initial, now: tick()), key: ci)
+            .recordBuild(
+                service: try ServiceName(service), version: try ServiceVersion(version), artifact: try ArtifactDigest(digest),
+                commit: Hex.encode(SecureRandom.bytes(count: 20)),
+                taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/\(service):\(release)"),
+            key: ci)
         let pipeline = Int.random(in: 0..<4, using: &random) == 0 ? Self.environments : Array(Self.environments.prefix(3))
         for environment in pipeline {
             guard try await deploy(service: service, version: version, environment: environment) else { return }
@@ -120,83 +113,55 @@ struct LedgerSeeder {
         if roll < 3, environment != "dev" {
             migrationCount += 1
             try apply(
-                MigrationLog.decide(
-                    .recordApplied(
-                        environment: environmentName, name: try MigrationName("m\(migrationCount)_\(service)"),
-                        checksum: try MigrationChecksum(Hex.encode(SecureRandom.bytes(count: 32))), service: serviceName,
-                        by: try actor(ci)),
-                    state: world.migrations[environmentName] ?? MigrationLog.initial, policy: world.policy(environmentName),
-                    now: tick()), key: ci)
+                .recordMigrationApplied(
+                    environment: environmentName, name: try MigrationName("m\(migrationCount)_\(service)"),
+                    checksum: try MigrationChecksum(Hex.encode(SecureRandom.bytes(count: 32))), service: serviceName),
+                key: ci)
         }
 
         try apply(
-            Deploy.decide(
-                .request(
-                    DeployRequest(
-                        id: id, service: serviceName, environment: environmentName, version: try ServiceVersion(version),
-                        reason: "release \(version)", by: try actor(requester.key))),
-                context: context(id, environment, service), now: tick(), verifier: verifier), key: requester.key)
+            .requestDeploy(
+                id: id, service: serviceName, environment: environmentName, version: try ServiceVersion(version),
+                artifact: nil, reason: "release \(version)", allowUnrecorded: false),
+            key: requester.key)
 
         if roll < 2 {
             let approver = people.first { $0.environments.contains(environment) && $0.name != requester.name }!
-            try apply(
-                Deploy.decide(.reject(deployID: id, reason: "not this week", by: try actor(approver.key)),
-                    context: context(id, environment, service), now: tick(), verifier: verifier), key: approver.key)
+            try apply(.rejectDeploy(id: id, reason: "not this week"), key: approver.key)
             return false
         }
         if roll < 4 {
-            try apply(
-                Deploy.decide(.cancel(deployID: id, reason: "superseded", by: try actor(requester.key)),
-                    context: context(id, environment, service), now: tick(), verifier: verifier), key: requester.key)
+            try apply(.cancelDeploy(id: id, reason: "superseded"), key: requester.key)
             return false
         }
 
         let eligible = people.filter { $0.environments.contains(environment) && $0.name != requester.name }.shuffled(using: &random)
         for approver in eligible.prefix(Self.approvalsRequired[environment]!) {
-            let current = context(id, environment, service)
+            let at = tick()
             let statement = ApprovalStatement(
-                approving: current.deploy.request!, expiresAt: now.addingTimeInterval(4 * 3600), signer: try keyID(approver.key))
+                approving: world.deploys[id]!.request!, expiresAt: at.addingTimeInterval(4 * 3600),
+                signer: try keyID(approver.key))
             try apply(
-                Deploy.decide(
-                    .approve(
-                        deployID: id, statement: statement,
-                        signature: SignatureBytes(approver.key.signature(for: statement.canonicalBytes)), via: .cli),
-                    context: current, now: tick(), verifier: verifier), key: approver.key)
+                .approveDeploy(statement: statement, signature: SignatureBytes(approver.key.signature(for: statement.canonicalBytes))),
+                key: approver.key, at: at)
         }
-        try apply(
-            Deploy.decide(.start(deployID: id, by: try actor(ci), breakGlassReason: nil),
-                context: context(id, environment, service), now: tick(), verifier: verifier), key: ci)
+        try apply(.startDeploy(id: id, breakGlassReason: nil), key: ci)
 
         if roll < 8 {
-            try apply(
-                Deploy.decide(.fail(deployID: id, reason: "health checks failed", by: try actor(ci)),
-                    context: context(id, environment, service), now: tick(), verifier: verifier), key: ci)
+            try apply(.failDeploy(id: id, reason: "health checks failed"), key: ci)
             return false
         }
-        try apply(
-            Deploy.decide(.succeed(deployID: id, by: try actor(ci)), context: context(id, environment, service), now: tick(), verifier: verifier),
-            key: ci)
+        try apply(.succeedDeploy(id: id), key: ci)
 
         let place = world.place(environmentName, serviceName)
         if roll < 12, place.lastKnownGood != nil {
             let alarm = try AlarmName("\(service)-\(environment)-5xx")
             try apply(
-                AlarmRecord.decide(
-                    .raise(alarm: alarm, environment: environmentName, service: serviceName, reason: "5XX above threshold"),
-                    state: world.alarms[alarm] ?? AlarmRecord.initial, now: tick()), key: ci)
-            try apply(
-                Deploy.decide(
-                    .startRollback(deployID: id, alarm: alarm, reason: "alarm", automatic: true, by: nil),
-                    context: context(id, environment, service), now: tick(), verifier: verifier), key: ci)
-            try apply(
-                Deploy.decide(
-                    .finishRollback(deployID: id, succeeded: true, reason: nil, by: nil),
-                    context: context(id, environment, service), now: tick(), verifier: verifier), key: ci)
-            try apply(
-                AlarmRecord.decide(
-                    .resolve(alarm: alarm, reason: "back to normal"), state: world.alarms[alarm] ?? AlarmRecord.initial,
-                    now: tick()),
+                .raiseAlarm(alarm: alarm, environment: environmentName, service: serviceName, reason: "5XX above threshold"),
                 key: ci)
+            try apply(.startRollback(id: id, alarm: alarm, reason: "alarm", automatic: true), key: ci)
+            try apply(.finishRollback(id: id, succeeded: true, reason: nil), key: ci)
+            try apply(.resolveAlarm(alarm: alarm, reason: "back to normal"), key: ci)
             return false
         }
         return true
@@ -204,16 +169,16 @@ struct LedgerSeeder {
 
     // MARK: State
 
-    private func context(_ id: DeployID, _ environment: String, _ service: String) -> Deploy.Context {
-        world.deployContext(id: id, environment: try! Environment(environment), service: try! ServiceName(service))
-    }
-
-    /// Queues a decision, signed, for appending, and evolves the in-memory state with it.
-    private mutating func apply(_ decision: Decision, key: SigningKey) throws {
+    /// Signs `command` as an intent at the next tick (or `at`), decides it as the ledger
+    /// would, queues it for appending and folds it into the in-memory state.
+    private mutating func apply(_ command: LedgerCommand, key: SigningKey, at: Date? = nil) throws {
+        let signed = try SignedIntent(
+            CommandIntent(signer: try keyID(key), at: at ?? tick(), command: command), signedWith: key)
+        let decision = try LedgerJudge.decide(signed.intent, in: world, verifier: verifier)
         let signerName = people.first { $0.key.keyID == key.keyID }?.name ?? "admin"
         let current = versions
-        let requests = try LedgerStore.signedRequests(
-            for: decision, signedWith: key, actor: { $0.actor?.name.rawValue ?? signerName },
+        let requests = try LedgerStore.requests(
+            for: decision, signed: signed, actor: { $0.actor?.name.rawValue ?? signerName },
             version: { current[$0.name, default: 0] })
         for append in decision.appends {
             for event in append.events { world.apply(event, on: append.stream) }
@@ -237,9 +202,4 @@ struct LedgerSeeder {
     }
 
     private func keyID(_ key: SigningKey) throws -> SignerKeyID { try SignerKeyID(key.keyID.description) }
-
-    private func actor(_ key: SigningKey) throws -> LedgerActor {
-        let name = people.first { $0.key.keyID == key.keyID }?.name ?? "admin"
-        return LedgerActor(name: try ActorName(name), keyID: try keyID(key))
-    }
 }

@@ -27,7 +27,7 @@ struct AttackTests {
                             environment: prod, policy: EnvironmentPolicy(approvalsRequired: 0),
                             setBy: try story.actor("bob", story.bob), setAt: Date()))
                 )
-            ], signedWith: story.bob)
+            ], as: .setPolicy(environment: prod, policy: EnvironmentPolicy(approvalsRequired: 0)), signedWith: story.bob)
         let id = try await story.request()
 
         let gate = try await story.ledger.gate(id.rawValue)
@@ -57,24 +57,28 @@ struct AttackTests {
                             keyID: malloryID, slackUserID: nil, environments: [prod], kind: .person,
                             enrolledBy: try story.actor("bob", story.bob), enrolledAt: Date()))
                 )
-            ], signedWith: story.bob)
+            ],
+            as: .enrollApprover(
+                name: try ActorName("mallory"), publicKey: try PublicKeyBytes(mallory.publicKey.bytes), keyID: malloryID,
+                slackUserID: nil, environments: [prod], kind: .person),
+            signedWith: story.bob)
         let id = try await story.request()
         try await story.ledger.approve(id.rawValue, key: story.alice)
         await #expect(throws: LedgerError.self) { try await story.ledger.approve(id.rawValue, key: mallory) }
 
         let request = try #require(try await story.ledger.deploy(id.rawValue).context.deploy.request)
         let statement = ApprovalStatement(approving: request, expiresAt: Date().addingTimeInterval(3600), signer: malloryID)
+        let signature = SignatureBytes(mallory.signature(for: statement.canonicalBytes))
         let approval = try await story.forger.append(
             [
                 (
                     .deploy(id),
                     .deployApproved(
                         .init(
-                            deployID: id, approver: try ActorName("mallory"), statement: statement,
-                            signature: SignatureBytes(mallory.signature(for: statement.canonicalBytes)),
+                            deployID: id, approver: try ActorName("mallory"), statement: statement, signature: signature,
                             signerKeyID: malloryID, via: .cli, approvedAt: Date()))
                 )
-            ], signedWith: mallory)
+            ], as: .approveDeploy(statement: statement, signature: signature), signedWith: mallory)
 
         let gate = try await story.ledger.gate(id.rawValue)
         #expect(gate.approvals == 1)
@@ -99,9 +103,10 @@ struct AttackTests {
                 deployID: id, environment: prod, service: web, version: try ServiceVersion("1.2.3"),
                 artifact: try ArtifactDigest(TrustStory.digest), approvedBy: [try ActorName("alice"), try ActorName("bob")],
                 breakGlass: false, breakGlassReason: nil, startedBy: try story.actor("ci", story.ci), startedAt: Date()))
+        let start = LedgerCommand.startDeploy(id: id, breakGlassReason: nil)
         let junk = try await story.forger.append(
-            [(.deploy(id), started)], signedWith: story.ci, signature: SecureRandom.bytes(count: 64))
-        let signed = try await story.forger.append([(.deploy(id), started)], signedWith: story.ci)
+            [(.deploy(id), started)], as: start, signedWith: story.ci, signature: SecureRandom.bytes(count: 64))
+        let signed = try await story.forger.append([(.deploy(id), started)], as: start, signedWith: story.ci)
         // The same start on a stream of its own: the projections read events by type.
         let elsewhere = try await story.forger.appendUnsigned(
             stream: "release-notes", type: "DeployStarted", payload: try started.payloadJSON())
@@ -117,7 +122,7 @@ struct AttackTests {
 
         let verification = try await story.verify()
         #expect(verification.firstBadPosition == junk)
-        #expect(verification.reason?.contains("command signature does not verify") == true)
+        #expect(verification.reason?.contains("signature does not verify") == true)
 
         // The projections leave them out too, caught up step by step or rebuilt from zero.
         for rebuild in [false, true] {
@@ -189,17 +194,17 @@ struct AttackTests {
         let later = Date().addingTimeInterval(30 * 86_400)
         let alice = try SignerKeyID(story.alice.keyID.description)
         let statement = ApprovalStatement(approving: request, expiresAt: later.addingTimeInterval(3600), signer: alice)
+        let signature = SignatureBytes(story.alice.signature(for: statement.canonicalBytes))
         let forged = try await story.forger.append(
             [
                 (
                     .deploy(id),
                     .deployApproved(
                         .init(
-                            deployID: id, approver: try ActorName("alice"), statement: statement,
-                            signature: SignatureBytes(story.alice.signature(for: statement.canonicalBytes)),
+                            deployID: id, approver: try ActorName("alice"), statement: statement, signature: signature,
                             signerKeyID: alice, via: .cli, approvedAt: later))
                 )
-            ], signedWith: story.alice)
+            ], as: .approveDeploy(statement: statement, signature: signature), signedWith: story.alice, at: later)
 
         #expect(try await story.ledger.gate(id.rawValue).approvals == 0)
         let skipped = try await story.ledger.deploy(id.rawValue).skipped

@@ -26,6 +26,17 @@ public enum ApproverRegistry: Aggregate {
             approvers.last { $0.slackUserID == userID && !$0.isRevoked(at: date) }
         }
 
+        /// The registry as a decision at `now` sees it: every revocation already recorded is in
+        /// effect, even one dated after `now` (a command signed before a revocation but recorded
+        /// after it): the log's order, not the signers' clocks, says what came first.
+        public func inEffect(at now: Date) -> State {
+            var state = self
+            for index in state.approvers.indices {
+                if let revokedAt = state.approvers[index].revokedAt, revokedAt > now { state.approvers[index].revokedAt = now }
+            }
+            return state
+        }
+
         /// Everyone not revoked at `date`.
         public func active(at date: Date) -> [Approver] { approvers.filter { !$0.isRevoked(at: date) } }
     }

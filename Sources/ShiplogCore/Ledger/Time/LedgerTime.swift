@@ -20,6 +20,12 @@ public enum LedgerTime {
         CivilTime(epochSeconds: floorDiv(microseconds(date), 1_000_000)).secondsText + "Z"
     }
 
+    /// `date` as a payload holds it: rounded to the microsecond, so it survives a trip
+    /// through JSON unchanged.
+    public static func truncatedToMicroseconds(_ date: Date) -> Date {
+        parse(payloadString(date)) ?? date
+    }
+
     /// `date` floored to a whole second.
     public static func wholeSeconds(_ date: Date) -> Date {
         Date(timeIntervalSince1970: Double(floorDiv(microseconds(date), 1_000_000)))

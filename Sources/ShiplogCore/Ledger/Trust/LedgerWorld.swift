@@ -49,6 +49,12 @@ public struct LedgerWorld: Sendable {
         environments[environment] ?? EnvironmentWide.initial
     }
 
+    /// The lock on a service in an environment (`service` given) or on the whole environment.
+    public func lock(_ environment: Environment, _ service: ServiceName?) -> EnvironmentLock? {
+        guard let service else { return self.environment(environment).lock }
+        return place(environment, service).lock
+    }
+
     /// The deploy aggregate's whole context.
     public func deployContext(id: DeployID, environment: Environment, service: ServiceName) -> Deploy.Context {
         Deploy.Context(
@@ -117,6 +123,70 @@ public struct LedgerWorld: Sendable {
         case .slackBot: return .success((actor, .slackBot))
         case .person, nil: return .success((actor, .person))
         }
+    }
+
+    /// Who acts for a signed intent here, and as what kind of signer:
+    /// - `.signer`: the signing key's own actor (`signer(_:)`);
+    /// - `.slack(evidence)`: the key is the Slack bot's, and the actor the enrolled, unrevoked
+    ///   person with that Slack user id;
+    /// - `.token(id)`: the key is the server's (the Slack bot key), the token is issued, not
+    ///   revoked or expired at the intent's time, and holds the command's scope; the actor is
+    ///   `token-<id>`, acting like a CI key.
+    public func acting(for intent: CommandIntent) -> Result<(actor: LedgerActor, kind: SignerKind), LedgerError> {
+        let signer: (actor: LedgerActor, kind: SignerKind)
+        switch self.signer(intent.signer) {
+        case .success(let found): signer = found
+        case .failure(let error): return .failure(error)
+        }
+        switch intent.principal {
+        case .signer:
+            return .success(signer)
+        case .slack(let evidence):
+            guard signer.kind == .slackBot else {
+                return .failure(
+                    LedgerError(
+                        .notAuthorized,
+                        "only the Slack bot key signs for a Slack user; \(signer.actor.name)'s key \(intent.signer) does not"))
+            }
+            guard let person = approvers.activeApprover(slackUserID: evidence.userID, at: .distantFuture), person.kind == .person
+            else {
+                return .failure(
+                    LedgerError(
+                        .notAuthorized,
+                        "Slack user \(evidence.userID) is not an enrolled approver: an admin can enroll them with shiplog approvers add NAME --slack-user \(evidence.userID)"))
+            }
+            return .success((LedgerActor(name: person.name, keyID: person.keyID), .person))
+        case .token(let id):
+            guard signer.kind == .slackBot else {
+                return .failure(
+                    LedgerError(
+                        .notAuthorized,
+                        "only the server's key signs for an API token; \(signer.actor.name)'s key \(intent.signer) does not"))
+            }
+            guard let token = tokens.tokens[id] else {
+                return .failure(LedgerError(.notAuthorized, "API token \(id) was never issued"))
+            }
+            // A revocation recorded before counts whatever its date; an expiry by the intent's time.
+            guard token.revokedAt == nil, token.expiresAt.map({ $0 > intent.at }) ?? true else {
+                return .failure(LedgerError(.notAuthorized, "API token \(id) is revoked or expired"))
+            }
+            guard let scope = intent.command.tokenScope else {
+                return .failure(
+                    LedgerError(.notAuthorized, "an API token cannot \(intent.command.name): that takes a person's key"))
+            }
+            guard token.scopes.contains(scope) else {
+                return .failure(
+                    LedgerError(
+                        .notAuthorized,
+                        "API token \(id) lacks the \(scope) scope (it has: \(token.scopes.isEmpty ? "none" : token.scopes.joined(separator: ", ")))"))
+            }
+            return .success((Self.tokenActor(id, signer: intent.signer), .ci))
+        }
+    }
+
+    /// The actor a CI token acts as: `token-<id>`, with the server's key id.
+    public static func tokenActor(_ id: TokenID, signer: SignerKeyID) -> LedgerActor {
+        LedgerActor(name: (try? ActorName("token-\(id.rawValue)")) ?? (try! ActorName("token")), keyID: signer)
     }
 
     /// Who holds a signing key.

@@ -14,19 +14,22 @@ public struct RecordedCommand: Sendable {
         }
     }
 
-    public var id: UUID
-    /// The key id the command's envelope names as its signer.
-    public var signer: SignerKeyID
+    /// What was signed: who asked for which command, when (`CommandIntent`).
+    public var intent: CommandIntent
     public var entries: [Entry]
     /// When the log recorded it: the database's clock, taken as it appended (not the signer's).
     public var recordedAt: Date
 
-    public init(id: UUID, signer: SignerKeyID, entries: [Entry], recordedAt: Date) {
-        self.id = id
-        self.signer = signer
+    public init(intent: CommandIntent, entries: [Entry], recordedAt: Date) {
+        self.intent = intent
         self.entries = entries
         self.recordedAt = recordedAt
     }
+
+    /// The command's id (the intent's).
+    public var id: UUID { intent.id }
+    /// The key that signed the intent.
+    public var signer: SignerKeyID { intent.signer }
 
     /// The position of its first event.
     public var position: Int64 { entries.first?.position ?? 0 }

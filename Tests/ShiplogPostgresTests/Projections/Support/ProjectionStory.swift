@@ -1,6 +1,7 @@
 import Foundation
 import ShiplogCore
 import ShiplogCrypto
+import ShiplogLedger
 import ShiplogPostgres
 
 /// A named actor with a deterministic Ed25519 key (seeded from the name).
@@ -41,6 +42,8 @@ final class ProjectionStory {
     let ci = ProjectionKey("ci")
 
     private var streams: [LedgerStream: [LedgerEvent]] = [:]
+    /// Every aggregate, folded as the judge folds it: what the commands decide on.
+    private(set) var world = LedgerWorld()
     /// Folded states by aggregate and stream, with how many events they include.
     private var states: [String: (state: Any, count: Int)] = [:]
     private var pending: [AppendRequest] = []
@@ -55,55 +58,34 @@ final class ProjectionStory {
 
     /// Trust root, approvers and policies for `environments` (prod needs 2 approvals, the rest 1).
     func setUp(environments: [String] = ["prod", "staging"], autoRollback: Bool = true) async throws {
-        try await commit(
-            TrustRoot.decide(
-                .initialize(name: root.name, publicKey: root.publicKey, keyID: root.keyID),
-                state: state(TrustRoot.self, .ledger),
-                now: now
-            )
-        )
+        try await commit(.initialize(admin: root.name, publicKey: root.publicKey, keyID: root.keyID), by: root)
         let all = try environments.map(Environment.init)
+        for environment in all {
+            try await commit(
+                .setPolicy(
+                    environment: environment,
+                    policy: EnvironmentPolicy(
+                        approvalsRequired: environment.rawValue == "prod" ? 2 : 1,
+                        approvalTTLSeconds: 86_400,
+                        autoRollback: autoRollback
+                    )
+                ),
+                by: root
+            )
+        }
         try await enroll(alice, all)
         try await enroll(bob, all)
         try await enroll(erin, all)
         try await enroll(carol, all.filter { $0.rawValue != "prod" })
         try await enroll(ci, [], kind: .ci)
-        for environment in all {
-            try await commit(
-                PolicyRecord.decide(
-                    .set(
-                        environment: environment,
-                        policy: EnvironmentPolicy(
-                            approvalsRequired: environment.rawValue == "prod" ? 2 : 1,
-                            approvalTTLSeconds: 86_400,
-                            autoRollback: autoRollback
-                        ),
-                        by: root.actor
-                    ),
-                    state: state(PolicyRecord.self, .policy(environment)),
-                    trustRoot: state(TrustRoot.self, .ledger),
-                    now: now
-                )
-            )
-        }
     }
 
     func enroll(_ key: ProjectionKey, _ environments: [Environment], kind: ApproverKind = .person) async throws {
         try await commit(
-            ApproverRegistry.decide(
-                .enroll(
-                    name: key.name,
-                    publicKey: key.publicKey,
-                    keyID: key.keyID,
-                    slackUserID: nil,
-                    environments: environments,
-                    kind: kind,
-                    by: root.actor
-                ),
-                state: state(ApproverRegistry.self, .approvers),
-                trustRoot: state(TrustRoot.self, .ledger),
-                now: now
-            )
+            .enrollApprover(
+                name: key.name, publicKey: key.publicKey, keyID: key.keyID, slackUserID: nil, environments: environments,
+                kind: kind),
+            by: root
         )
     }
 
@@ -112,20 +94,15 @@ final class ProjectionStory {
     // MARK: Commands
 
     func recordBuild(_ service: String, _ version: String, by key: ProjectionKey? = nil) async throws {
-        let service = try ServiceName(service)
         try await commit(
-            BuildCatalog.decide(
-                .record(
-                    service: service,
-                    version: try ServiceVersion(version),
-                    artifact: Self.artifact(service.rawValue, version),
-                    commit: "c0ffee1",
-                    taskDefinition: nil,
-                    by: (key ?? ci).actor
-                ),
-                state: state(BuildCatalog.self, .build(service)),
-                now: now
-            )
+            .recordBuild(
+                service: try ServiceName(service),
+                version: try ServiceVersion(version),
+                artifact: Self.artifact(service, version),
+                commit: "c0ffee1",
+                taskDefinition: nil
+            ),
+            by: key ?? ci
         )
     }
 
@@ -137,87 +114,64 @@ final class ProjectionStory {
         by key: ProjectionKey,
         allowUnrecorded: Bool = false
     ) async throws {
-        let service = try ServiceName(service)
-        let environment = try Environment(environment)
-        let request = DeployRequest(
-            id: try DeployID(id),
-            service: service,
-            environment: environment,
-            version: try ServiceVersion(version),
-            artifact: allowUnrecorded ? Self.artifact(service.rawValue, version) : nil,
-            reason: "release",
-            allowUnrecorded: allowUnrecorded,
-            by: key.actor
+        try await commit(
+            .requestDeploy(
+                id: try DeployID(id),
+                service: try ServiceName(service),
+                environment: try Environment(environment),
+                version: try ServiceVersion(version),
+                artifact: allowUnrecorded ? Self.artifact(service, version) : nil,
+                reason: "release",
+                allowUnrecorded: allowUnrecorded
+            ),
+            by: key
         )
-        let context = self.context(id: request.id, environment: environment, service: service)
-        try await commit(Deploy.decide(.request(request), context: context, now: now, verifier: verifier))
     }
 
     func approve(_ id: String, by key: ProjectionKey, appendedAs actor: String? = nil) async throws {
-        let context = try self.context(id)
-        let statement = ApprovalStatement(
-            approving: context.deploy.request!,
-            expiresAt: now.addingTimeInterval(3600),
-            signer: key.keyID
-        )
+        guard let request = world.deploys[try DeployID(id)]?.request else {
+            throw LedgerError(.notFound, "the story has no deploy \(id)")
+        }
+        let statement = ApprovalStatement(approving: request, expiresAt: now.addingTimeInterval(3600), signer: key.keyID)
         try await commit(
-            Deploy.decide(
-                .approve(
-                    deployID: try DeployID(id),
-                    statement: statement,
-                    signature: SignatureBytes(key.signingKey.signature(for: statement.canonicalBytes)),
-                    via: .cli
-                ),
-                context: context,
-                now: now,
-                verifier: verifier
-            ),
-            actor: actor ?? key.name.rawValue
+            .approveDeploy(statement: statement, signature: SignatureBytes(key.signingKey.signature(for: statement.canonicalBytes))),
+            by: key,
+            actor: actor
         )
     }
 
     func start(_ id: String, by key: ProjectionKey, breakGlass reason: String? = nil) async throws {
-        try await run(.start(deployID: try DeployID(id), by: key.actor, breakGlassReason: reason), on: id)
+        try await commit(.startDeploy(id: try DeployID(id), breakGlassReason: reason), by: key)
     }
 
     func succeed(_ id: String, by key: ProjectionKey? = nil) async throws {
-        try await run(.succeed(deployID: try DeployID(id), by: (key ?? ci).actor), on: id)
+        try await commit(.succeedDeploy(id: try DeployID(id)), by: key ?? ci)
     }
 
     func fail(_ id: String, by key: ProjectionKey? = nil, reason: String = "health checks failed") async throws {
-        try await run(.fail(deployID: try DeployID(id), reason: reason, by: (key ?? ci).actor), on: id)
+        try await commit(.failDeploy(id: try DeployID(id), reason: reason), by: key ?? ci)
     }
 
     func reject(_ id: String, by key: ProjectionKey, reason: String) async throws {
-        try await run(.reject(deployID: try DeployID(id), reason: reason, by: key.actor), on: id)
+        try await commit(.rejectDeploy(id: try DeployID(id), reason: reason), by: key)
     }
 
     func cancel(_ id: String, by key: ProjectionKey) async throws {
-        try await run(.cancel(deployID: try DeployID(id), reason: "not today", by: key.actor), on: id)
+        try await commit(.cancelDeploy(id: try DeployID(id), reason: "not today"), by: key)
     }
 
+    /// Without `key`: the automatic rollback, signed by the CI key.
     func rollback(_ id: String, alarm: String? = nil, by key: ProjectionKey? = nil) async throws {
-        try await run(
-            .startRollback(
-                deployID: try DeployID(id),
-                alarm: try alarm.map(AlarmName.init),
-                reason: "errors up",
-                automatic: key == nil,
-                by: key?.actor
-            ),
-            on: id
+        try await commit(
+            .startRollback(id: try DeployID(id), alarm: try alarm.map(AlarmName.init), reason: "errors up", automatic: key == nil),
+            by: key ?? ci
         )
     }
 
     func finishRollback(_ id: String, succeeded: Bool = true, by key: ProjectionKey? = nil) async throws {
-        try await run(
-            .finishRollback(
-                deployID: try DeployID(id),
-                succeeded: succeeded,
-                reason: succeeded ? nil : "ECS refused",
-                by: key?.actor
-            ),
-            on: id
+        try await commit(
+            .finishRollback(id: try DeployID(id), succeeded: succeeded, reason: succeeded ? nil : "ECS refused"),
+            by: key ?? ci
         )
     }
 
@@ -242,60 +196,34 @@ final class ProjectionStory {
     }
 
     func lock(_ environment: String, service: String? = nil, reason: String, by key: ProjectionKey) async throws {
-        let environment = try Environment(environment)
-        let service = try service.map(ServiceName.init)
         try await commit(
-            EnvironmentLocks.decide(
-                .lock(environment: environment, service: service, reason: reason, by: key.actor),
-                current: currentLock(environment, service),
-                policy: state(PolicyRecord.self, .policy(environment)),
-                trustRoot: state(TrustRoot.self, .ledger),
-                now: now
-            )
+            .lock(environment: try Environment(environment), service: try service.map(ServiceName.init), reason: reason),
+            by: key
         )
     }
 
     func unlock(_ environment: String, service: String? = nil, by key: ProjectionKey) async throws {
-        let environment = try Environment(environment)
-        let service = try service.map(ServiceName.init)
         try await commit(
-            EnvironmentLocks.decide(
-                .unlock(environment: environment, service: service, reason: "all clear", by: key.actor),
-                current: currentLock(environment, service),
-                policy: state(PolicyRecord.self, .policy(environment)),
-                trustRoot: state(TrustRoot.self, .ledger),
-                now: now
-            )
+            .unlock(environment: try Environment(environment), service: try service.map(ServiceName.init), reason: "all clear"),
+            by: key
         )
     }
 
     func raiseAlarm(_ name: String, environment: String?, service: String?) async throws {
-        let alarm = try AlarmName(name)
         try await commit(
-            AlarmRecord.decide(
-                .raise(
-                    alarm: alarm,
-                    environment: try environment.map(Environment.init),
-                    service: try service.map(ServiceName.init),
-                    reason: "Threshold Crossed"
-                ),
-                state: state(AlarmRecord.self, .alarm(alarm)),
-                now: now
+            .raiseAlarm(
+                alarm: try AlarmName(name),
+                environment: try environment.map(Environment.init),
+                service: try service.map(ServiceName.init),
+                reason: "Threshold Crossed"
             ),
+            by: ci,
             actor: "cloudwatch"
         )
     }
 
     func resolveAlarm(_ name: String) async throws {
-        let alarm = try AlarmName(name)
-        try await commit(
-            AlarmRecord.decide(
-                .resolve(alarm: alarm, reason: "back to OK"),
-                state: state(AlarmRecord.self, .alarm(alarm)),
-                now: now
-            ),
-            actor: "cloudwatch"
-        )
+        try await commit(.resolveAlarm(alarm: try AlarmName(name), reason: "back to OK"), by: ci, actor: "cloudwatch")
     }
 
     // MARK: Plumbing
@@ -320,64 +248,25 @@ final class ProjectionStory {
         return state
     }
 
-    private func currentLock(_ environment: Environment, _ service: ServiceName?) -> EnvironmentLock? {
-        if let service {
-            return state(ServiceEnvironment.self, .serviceEnvironment(environment, service)).lock
-        }
-        return state(EnvironmentWide.self, .environment(environment)).lock
-    }
-
-    private func context(id: DeployID, environment: Environment, service: ServiceName) -> Deploy.Context {
-        Deploy.Context(
-            deploy: state(Deploy.self, .deploy(id)),
-            serviceEnvironment: state(ServiceEnvironment.self, .serviceEnvironment(environment, service)),
-            environment: state(EnvironmentWide.self, .environment(environment)),
-            builds: state(BuildCatalog.self, .build(service)),
-            policy: state(PolicyRecord.self, .policy(environment)),
-            approvers: state(ApproverRegistry.self, .approvers),
-            trustRoot: state(TrustRoot.self, .ledger)
-        )
-    }
-
-    private func context(_ id: String) throws -> Deploy.Context {
-        let id = try DeployID(id)
-        guard let request = state(Deploy.self, .deploy(id)).request else {
-            throw LedgerError(.notFound, "the story has no deploy \(id)")
-        }
-        return context(id: id, environment: request.environment, service: request.service)
-    }
-
-    private func run(_ command: Deploy.Command, on id: String) async throws {
-        try await commit(Deploy.decide(command, context: try context(id), now: now, verifier: verifier))
-    }
-
-    /// Appends a decision as Shiplog does: one command signed by its actor's key (an approval
-    /// by its approver's, what the system observed by the CI key's), each stream's events in
-    /// one request at the version the story holds, all atomically; the actor column is the
-    /// first event's actor (or `actor`).
-    func commit(_ decision: Decision, actor: String? = nil) async throws {
+    /// Appends a command as Shiplog does: an intent signed by `key` at the story's time,
+    /// decided by the domain on the state the story holds, each stream's events in one request
+    /// at the version the story holds, all atomically; the actor column is the first event's
+    /// actor (or `actor`).
+    func commit(_ command: LedgerCommand, by key: ProjectionKey, actor: String? = nil) async throws {
+        let intent = CommandIntent(signer: key.keyID, at: now, command: command)
+        let signed = try SignedIntent(intent, signedWith: key.signingKey)
+        let decision = try LedgerJudge.decide(signed.intent, in: world, verifier: verifier)
         guard !decision.isEmpty else { return }
         let name = actor ?? decision.events.compactMap(\.recordedActorName).first ?? "system"
         let versions = streams.mapValues { Int64($0.count) }
-        pending += try LedgerStore.signedRequests(
-            for: decision, signedWith: signer(of: decision).signingKey, actor: { _ in name },
-            version: { versions[$0] ?? 0 })
+        pending += try LedgerStore.requests(
+            for: decision, signed: signed, actor: { _ in name }, version: { versions[$0] ?? 0 })
         for append in decision.appends {
             streams[append.stream, default: []] += append.events
+            for event in append.events { world.apply(event, on: append.stream) }
             eventCount += append.events.count
         }
         if pending.count > bufferLimit { try await flush() }
-    }
-
-    private func signer(of decision: Decision) -> ProjectionKey {
-        let team = [root, alice, bob, carol, erin, ci]
-        for event in decision.events {
-            if case .deployApproved(let approval) = event, let key = team.first(where: { $0.keyID == approval.signerKeyID }) {
-                return key
-            }
-            if let actor = event.actor, let key = team.first(where: { $0.keyID == actor.keyID }) { return key }
-        }
-        return ci
     }
 
     func flush() async throws {

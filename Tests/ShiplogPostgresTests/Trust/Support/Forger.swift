@@ -5,48 +5,45 @@ import ShiplogCrypto
 @testable import ShiplogPostgres
 
 /// What an attacker holding the database role (and perhaps someone's key) can write: any rows
-/// through `shiplog_append`, with command signatures computed by hand exactly as the README
-/// documents them, not with Shiplog's own signing code.
+/// through `shiplog_append`, with the command's metadata and signature computed by hand exactly
+/// as the README documents them, not with Shiplog's own signing code.
 struct Forger {
     let store: EventStore
 
-    /// The README's signed bytes: `shiplog-command-v1\ncommand=<uuid>\nsigner=<key id>\n`, then per
-    /// event `event=<stream> <type> <payload byte count>\n<payload>\n`.
-    static func signedBytes(command: UUID, signer: String, _ events: [(stream: String, type: String, payload: String)])
-        -> [UInt8]
-    {
-        var text = "shiplog-command-v1\ncommand=\(command.uuidString.lowercased())\nsigner=\(signer)\n"
-        for event in events {
-            text += "event=\(event.stream) \(event.type) \(Array(event.payload.utf8).count)\n\(event.payload)\n"
-        }
-        return Array(text.utf8)
-    }
+    /// The README's signed bytes: `shiplog-intent-v1\n` followed by the intent's JSON text.
+    static func signedBytes(intentJSON: String) -> [UInt8] { Array("shiplog-intent-v1\n\(intentJSON)".utf8) }
 
-    /// Appends `events` as one command "signed" by `key`; `signature` overrides the real one
-    /// (a junk signature). Returns the position of the command's first event.
+    /// Appends `events` as one command whose signed intent is `command`, by `key` on behalf of
+    /// `principal`, dated `at`; `signature` overrides the real one (a junk signature). Returns
+    /// the position of the command's first event.
     @discardableResult
     func append(
-        _ events: [(stream: LedgerStream, event: LedgerEvent)], signedWith key: SigningKey, signature: [UInt8]? = nil,
-        actor: String = "mallory"
+        _ events: [(stream: LedgerStream, event: LedgerEvent)], as command: LedgerCommand, signedWith key: SigningKey,
+        for principal: Principal = .signer, at: Date = Date(), signature: [UInt8]? = nil, actor: String = "mallory"
     ) async throws -> Int64 {
         try await appendRaw(
-            events.map { ($0.stream.name, $0.event.type, try $0.event.payloadJSON()) }, signedWith: key,
-            signature: signature, actor: actor)
+            events.map { ($0.stream.name, $0.event.type, try $0.event.payloadJSON()) }, as: command, signedWith: key,
+            for: principal, at: at, signature: signature, actor: actor)
     }
 
     /// The same with raw types and payloads (unknown types, junk JSON).
     @discardableResult
     func appendRaw(
-        _ events: [(stream: String, type: String, payload: String)], signedWith key: SigningKey,
-        signature: [UInt8]? = nil, actor: String = "mallory"
+        _ events: [(stream: String, type: String, payload: String)],
+        as command: LedgerCommand = .resolveAlarm(alarm: try! AlarmName("nothing"), reason: nil), signedWith key: SigningKey,
+        for principal: Principal = .signer, at: Date = Date(), signature: [UInt8]? = nil, actor: String = "mallory"
     ) async throws -> Int64 {
-        let command = UUID()
+        let id = UUID()
         let signer = key.keyID.description
-        let signature = signature ?? key.signature(for: Self.signedBytes(command: command, signer: signer, events))
+        let intent = try CommandIntent(id: id, signer: SignerKeyID(signer), principal: principal, at: at, command: command).json()
+        let signature = signature ?? key.signature(for: Self.signedBytes(intentJSON: intent))
         var requests: [AppendRequest] = []
         for (index, event) in events.enumerated() {
-            var metadata = #"{"command":"\#(command.uuidString.lowercased())","signer":"\#(signer)""#
-            if index == events.count - 1 { metadata += #","signature":"\#(Data(signature).base64EncodedString())""# }
+            var metadata = #"{"command":"\#(id.uuidString.lowercased())","signer":"\#(signer)""#
+            if index == events.count - 1 {
+                let quoted = String(decoding: try JSONEncoder().encode(intent), as: UTF8.self)
+                metadata += #","signature":"\#(Data(signature).base64EncodedString())","intent":\#(quoted)"#
+            }
             metadata += "}"
             requests.append(
                 AppendRequest(

@@ -1,0 +1,121 @@
+import Foundation
+
+/// What someone asks the ledger to do: every command of the ledger as one typed value, the
+/// unit a person (or the server on their behalf) signs inside a `CommandIntent`.
+///
+/// A command names no actor and no time: the intent that carries it says who acts and when,
+/// and the domain decides its events from the state the log holds at that point
+/// (`decide(in:as:via:at:verifier:)`). Every door (the CLI with a person's key, Slack through
+/// the bot, a CI token through the server, a remote CLI through the server) sends these.
+///
+/// JSON: `{"<case>":{<argument label>:<value>,...}}` with sorted keys, nil arguments left out,
+/// dates and names as in event payloads. The case names and argument labels are the wire
+/// format: `CommandGoldenTests` fails when one changes.
+public enum LedgerCommand: Hashable, Sendable, Codable {
+    // The trust root and its rules (admins only).
+    case initialize(admin: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID)
+    case addAdmin(admin: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID)
+    case removeAdmin(admin: ActorName, reason: String?)
+    case enrollApprover(
+        name: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID, slackUserID: SlackUserID?,
+        environments: [Environment], kind: ApproverKind)
+    case revokeApprover(name: ActorName, reason: String?)
+    case setPolicy(environment: Environment, policy: EnvironmentPolicy)
+    case setTarget(environment: Environment, service: ServiceName, target: DeployTarget)
+    case issueToken(id: TokenID, label: String, tokenHash: String, scopes: [String], expiresAt: Date?)
+    case revokeToken(id: TokenID, reason: String?)
+
+    // What CI reports.
+    case recordBuild(
+        service: ServiceName, version: ServiceVersion, artifact: ArtifactDigest, commit: String?,
+        taskDefinition: String?)
+    case recordMigrationApplied(
+        environment: Environment, name: MigrationName, checksum: MigrationChecksum, service: ServiceName?)
+    case recordMigrationFailed(
+        environment: Environment, name: MigrationName, checksum: MigrationChecksum, service: ServiceName?,
+        error: String?)
+
+    // Locks and alarms.
+    case lock(environment: Environment, service: ServiceName?, reason: String)
+    case unlock(environment: Environment, service: ServiceName?, reason: String?)
+    case raiseAlarm(alarm: AlarmName, environment: Environment?, service: ServiceName?, reason: String?)
+    case resolveAlarm(alarm: AlarmName, reason: String?)
+
+    // A deploy's life.
+    case requestDeploy(
+        id: DeployID, service: ServiceName, environment: Environment, version: ServiceVersion,
+        artifact: ArtifactDigest?, reason: String?, allowUnrecorded: Bool)
+    /// The statement names the deploy; its signature is by the key that signs the intent
+    /// (the person's own, or the Slack bot's on a Slack approval).
+    case approveDeploy(statement: ApprovalStatement, signature: SignatureBytes)
+    case rejectDeploy(id: DeployID, reason: String)
+    case cancelDeploy(id: DeployID, reason: String?)
+    case startDeploy(id: DeployID, breakGlassReason: String?)
+    case succeedDeploy(id: DeployID)
+    case failDeploy(id: DeployID, reason: String?)
+    case startRollback(id: DeployID, alarm: AlarmName?, reason: String?, automatic: Bool)
+    case finishRollback(id: DeployID, succeeded: Bool, reason: String?)
+
+    /// The command's name on the wire and in messages (`requestDeploy`).
+    public var name: String {
+        switch self {
+        case .initialize: "initialize"
+        case .addAdmin: "addAdmin"
+        case .removeAdmin: "removeAdmin"
+        case .enrollApprover: "enrollApprover"
+        case .revokeApprover: "revokeApprover"
+        case .setPolicy: "setPolicy"
+        case .setTarget: "setTarget"
+        case .issueToken: "issueToken"
+        case .revokeToken: "revokeToken"
+        case .recordBuild: "recordBuild"
+        case .recordMigrationApplied: "recordMigrationApplied"
+        case .recordMigrationFailed: "recordMigrationFailed"
+        case .lock: "lock"
+        case .unlock: "unlock"
+        case .raiseAlarm: "raiseAlarm"
+        case .resolveAlarm: "resolveAlarm"
+        case .requestDeploy: "requestDeploy"
+        case .approveDeploy: "approveDeploy"
+        case .rejectDeploy: "rejectDeploy"
+        case .cancelDeploy: "cancelDeploy"
+        case .startDeploy: "startDeploy"
+        case .succeedDeploy: "succeedDeploy"
+        case .failDeploy: "failDeploy"
+        case .startRollback: "startRollback"
+        case .finishRollback: "finishRollback"
+        }
+    }
+
+    /// The deploy an existing-deploy command acts on (its streams come from the deploy's request).
+    public var existingDeploy: DeployID? {
+        switch self {
+        case .approveDeploy(let statement, _): statement.deployID
+        case .rejectDeploy(let id, _), .cancelDeploy(let id, _), .startDeploy(let id, _), .succeedDeploy(let id),
+            .failDeploy(let id, _), .startRollback(let id, _, _, _), .finishRollback(let id, _, _):
+            id
+        default: nil
+        }
+    }
+
+    /// The API token scope that lets the server issue this command on behalf of a CI token;
+    /// nil: no token may (trust, rules, approvals and rejections are people's).
+    public var tokenScope: String? {
+        switch self {
+        case .recordBuild: "build"
+        case .recordMigrationApplied, .recordMigrationFailed: "migration"
+        case .requestDeploy, .cancelDeploy, .startDeploy, .succeedDeploy, .failDeploy, .startRollback, .finishRollback:
+            "deploy"
+        case .raiseAlarm, .resolveAlarm: "alarm"
+        default: nil
+        }
+    }
+
+    /// Every scope a token can hold.
+    public static let tokenScopes = ["alarm", "build", "deploy", "migration"]
+
+    /// The command as canonical JSON (see the type's documentation).
+    public func json() throws -> String {
+        String(decoding: try LedgerEvent.makeEncoder().encode(self), as: UTF8.self)
+    }
+}
