@@ -276,7 +276,9 @@ public struct LedgerService: Sendable {
         context: Deploy.Context, events: [LedgerEvent], skipped: [LoadedStreams.Skipped]
     ) {
         let (id, request) = try await existingDeploy(id)
-        let loaded = try await store.load(Deploy.streams(deployID: id, environment: request.environment, service: request.service))
+        let loaded = try await store.load(
+            Deploy.streams(deployID: id, environment: request.environment, service: request.service)
+                + [.build(request.service, request.version)])
         return (
             loaded.deployContext(id: id, environment: request.environment, service: request.service),
             loaded.events[.deploy(id)] ?? [],

@@ -6,7 +6,7 @@ import Testing
 @Suite struct BuildCatalogTests {
     @Test func sameVersionSameDigestIsANoOpDifferentDigestIsRefused() throws {
         var story = try Story()
-        let state = story.ledger.state(BuildCatalog.self, .build(story.web))
+        let state = story.ledger.builds(story.web)
         let same = try BuildCatalog.decide(
             .record(
                 service: story.web, version: version("1.2.3"), artifact: story.artifact123, commit: nil,

@@ -12,7 +12,7 @@ import Testing
             (.approvers, "approvers"),
             (.tokens, "tokens"),
             (.policy(prod), "policy-prod"),
-            (.build(web), "build-home-health-aid-web"),
+            (.build(web, version("2026.11.22-4f2a9c1+build.7")), "build-home-health-aid-web/2026.11.22-4f2a9c1+build.7"),
             (.migrations(prod), "migrations-prod"),
             (.deploy(deployID("d-42")), "deploy-d-42"),
             (.serviceEnvironment(prod, web), "env-prod-home-health-aid-web"),

@@ -57,7 +57,7 @@ struct Show: AsyncParsableCommand {
         let (context, events, skipped) = try await ledger.deploy(id)
         let decision = ledger.evaluate(context, at: context.deploy.started?.startedAt)
         guard let request = context.deploy.request else { throw ValidationError("unknown deploy \(id)") }
-        let build = context.builds.build(artifact: request.artifact)
+        let build = context.builds.build(version: request.version)
         let expiries = Dictionary(
             context.deploy.approvals.map { ($0.approvedAt, $0.statement.expiresAt) }, uniquingKeysWith: { first, _ in first })
         let report = Report(

@@ -25,12 +25,21 @@ struct InMemoryLedger {
 
     func state<A: Aggregate>(_: A.Type, _ stream: LedgerStream) -> A.State { A.replay(events(stream)) }
 
+    /// Every recorded build of `service`, from its per-version streams.
+    func builds(_ service: ServiceName) -> BuildCatalog.State {
+        BuildCatalog.replay(
+            streams.filter { stream, _ in
+                if case .build(service, _) = stream { return true }
+                return false
+            }.flatMap(\.value))
+    }
+
     func deployContext(id: DeployID, environment: Environment, service: ServiceName) -> Deploy.Context {
         Deploy.Context(
             deploy: state(Deploy.self, .deploy(id)),
             serviceEnvironment: state(ServiceEnvironment.self, .serviceEnvironment(environment, service)),
             environment: state(EnvironmentWide.self, .environment(environment)),
-            builds: state(BuildCatalog.self, .build(service)),
+            builds: builds(service),
             policy: state(PolicyRecord.self, .policy(environment)),
             approvers: state(ApproverRegistry.self, .approvers),
             trustRoot: state(TrustRoot.self, .ledger))

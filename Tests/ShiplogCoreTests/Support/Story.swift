@@ -82,7 +82,7 @@ struct Story {
                 .record(
                     service: web, version: version, artifact: artifact, commit: "4f2a9c1",
                     taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:42", by: ci.actor),
-                state: ledger.state(BuildCatalog.self, .build(web)), now: now))
+                state: ledger.builds(web), now: now))
     }
 
     mutating func lock(_ environment: Environment, service: ServiceName? = nil, reason: String, by key: TestKey) throws

@@ -1,6 +1,8 @@
 import Foundation
 
-/// The recorded builds of one service (stream `build-<service>`): which artifact each version is.
+/// The recorded builds of one service (one stream per version, `build-<service>/<version>`):
+/// which artifact each version is. A command reads the one version it needs, never the
+/// service's whole history.
 ///
 /// A version names one artifact: recording it again with the same digest changes nothing
 /// (CI reruns are harmless); with a different digest it is refused.
@@ -40,7 +42,7 @@ public enum BuildCatalog: Aggregate {
                 )
             }
             return Decision(
-                stream: .build(service),
+                stream: .build(service, version),
                 events: [
                     .buildRecorded(
                         .init(

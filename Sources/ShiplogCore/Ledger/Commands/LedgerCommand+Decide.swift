@@ -14,14 +14,14 @@ extension LedgerCommand {
         case .setPolicy(let environment, _): return [.policy(environment)]
         case .setTarget(let environment, let service, _):
             return [.policy(environment), .serviceEnvironment(environment, service)]
-        case .recordBuild(let service, _, _, _, _): return [.build(service)]
+        case .recordBuild(let service, let version, _, _, _): return [.build(service, version)]
         case .recordMigrationApplied(let environment, _, _, _), .recordMigrationFailed(let environment, _, _, _, _):
             return [.migrations(environment), .policy(environment)]
         case .lock(let environment, let service, _), .unlock(let environment, let service, _):
             return [.policy(environment), EnvironmentLocks.stream(environment: environment, service: service)]
         case .raiseAlarm(let alarm, _, _, _), .resolveAlarm(let alarm, _): return [.alarm(alarm)]
-        case .requestDeploy(let id, let service, let environment, _, _, _, _):
-            return Deploy.streams(deployID: id, environment: environment, service: service)
+        case .requestDeploy(let id, let service, let environment, let version, _, _, _):
+            return Deploy.streams(deployID: id, environment: environment, service: service) + [.build(service, version)]
         case .approveDeploy(let statement, _):
             return Deploy.streams(deployID: statement.deployID, environment: statement.environment, service: statement.service)
         case .rejectDeploy, .cancelDeploy, .startDeploy, .succeedDeploy, .failDeploy, .startRollback, .finishRollback:

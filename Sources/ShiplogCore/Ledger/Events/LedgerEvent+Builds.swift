@@ -1,7 +1,7 @@
 import Foundation
 
 extension LedgerEvent {
-    /// A build of a service is recorded (stream `build-<service>`): this version is this artifact.
+    /// A build of a service is recorded (stream `build-<service>/<version>`): this version is this artifact.
     public struct BuildRecorded: Hashable, Sendable, Codable {
         public var service: ServiceName
         public var version: ServiceVersion

@@ -11,7 +11,7 @@ extension LedgerEvent {
         case .policySet(let e): return .policy(e.environment)
         case .targetSet(let e): return .serviceEnvironment(e.environment, e.service)
         case .tokenIssued, .tokenRevoked: return .tokens
-        case .buildRecorded(let e): return .build(e.service)
+        case .buildRecorded(let e): return .build(e.service, e.version)
         case .migrationApplied(let e): return .migrations(e.environment)
         case .migrationFailed(let e): return .migrations(e.environment)
         case .deployRequested(let e): return .deploy(e.deployID)

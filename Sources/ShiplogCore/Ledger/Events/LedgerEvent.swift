@@ -21,7 +21,7 @@ public enum LedgerEvent: Hashable, Sendable {
     // API tokens (`tokens`)
     case tokenIssued(TokenIssued)
     case tokenRevoked(TokenRevoked)
-    // Builds (`build-<service>`)
+    // Builds (`build-<service>/<version>`)
     case buildRecorded(BuildRecorded)
     // Migrations (`migrations-<env>`)
     case migrationApplied(MigrationApplied)

@@ -8,20 +8,20 @@ import Foundation
 /// | `.approvers` | `approvers` |
 /// | `.tokens` | `tokens` — API tokens |
 /// | `.policy(env)` | `policy-<environment>` |
-/// | `.build(service)` | `build-<service>` |
+/// | `.build(service, version)` | `build-<service>/<version>` — one recorded build (a version names one artifact) |
 /// | `.migrations(env)` | `migrations-<environment>` |
 /// | `.deploy(id)` | `deploy-<id>` (ids start with `d-`: `deploy-d-42`) |
 /// | `.serviceEnvironment(env, service)` | `env-<environment>-<service>` — one service in one environment |
 /// | `.environment(env)` | `env-<environment>` — the environment as a whole (environment-wide locks) |
 /// | `.alarm(name)` | `alarm-<name>` |
 ///
-/// Names are unambiguous because environments cannot contain `-`.
+/// Names are unambiguous because environments cannot contain `-`, nor services `/`.
 public enum LedgerStream: Hashable, Sendable, Codable, CustomStringConvertible {
     case ledger
     case approvers
     case tokens
     case policy(Environment)
-    case build(ServiceName)
+    case build(ServiceName, ServiceVersion)
     case migrations(Environment)
     case deploy(DeployID)
     case serviceEnvironment(Environment, ServiceName)
@@ -35,7 +35,7 @@ public enum LedgerStream: Hashable, Sendable, Codable, CustomStringConvertible {
         case .approvers: return "approvers"
         case .tokens: return "tokens"
         case .policy(let environment): return "policy-\(environment)"
-        case .build(let service): return "build-\(service)"
+        case .build(let service, let version): return "build-\(service)/\(version)"
         case .migrations(let environment): return "migrations-\(environment)"
         case .deploy(let id): return "deploy-\(id)"
         case .serviceEnvironment(let environment, let service): return "env-\(environment)-\(service)"
@@ -58,8 +58,9 @@ public enum LedgerStream: Hashable, Sendable, Codable, CustomStringConvertible {
         default:
             if let environment = rest(after: "policy-") {
                 self = .policy(try Environment(environment))
-            } else if let service = rest(after: "build-") {
-                self = .build(try ServiceName(service))
+            } else if let build = rest(after: "build-"), let slash = build.firstIndex(of: "/") {
+                self = .build(
+                    try ServiceName(String(build[..<slash])), try ServiceVersion(String(build[build.index(after: slash)...])))
             } else if let environment = rest(after: "migrations-") {
                 self = .migrations(try Environment(environment))
             } else if let id = rest(after: "deploy-") {

@@ -163,7 +163,7 @@ public enum LedgerJudge {
         case .policySet(let e): return [.ledger, .policy(e.environment)]
         case .targetSet(let e): return [.ledger, .policy(e.environment), .serviceEnvironment(e.environment, e.service)]
         case .tokenIssued, .tokenRevoked: return [.ledger, .tokens]
-        case .buildRecorded(let e): return [.build(e.service)]
+        case .buildRecorded(let e): return [.build(e.service, e.version)]
         case .migrationApplied(let e): return [.migrations(e.environment), .policy(e.environment)]
         case .migrationFailed(let e): return [.migrations(e.environment), .policy(e.environment)]
         case .environmentLocked(let e):
@@ -172,7 +172,9 @@ public enum LedgerJudge {
             return [.ledger, .policy(e.environment), EnvironmentLocks.stream(environment: e.environment, service: e.service)]
         case .alarmRaised(let e): return [.alarm(e.alarm)]
         case .alarmResolved(let e): return [.alarm(e.alarm)]
-        case .deployRequested(let e): return Deploy.streams(deployID: e.deployID, environment: e.environment, service: e.service)
+        case .deployRequested(let e):
+            return Deploy.streams(deployID: e.deployID, environment: e.environment, service: e.service)
+                + [.build(e.service, e.version)]
         case .deployApproved(let e):
             return Deploy.streams(deployID: e.deployID, environment: e.statement.environment, service: e.statement.service)
         case .deployRejected(let e): return Deploy.streams(deployID: e.deployID, environment: e.environment, service: e.service)

@@ -75,7 +75,7 @@ public struct LedgerWorld: Sendable {
         case .tokens: TokenRegistry.apply(event, to: &tokens)
         case .policy(let environment):
             PolicyRecord.apply(event, to: &policies[environment, default: PolicyRecord.initial])
-        case .build(let service):
+        case .build(let service, _):
             BuildCatalog.apply(event, to: &builds[service, default: BuildCatalog.initial])
         case .migrations(let environment):
             MigrationLog.apply(event, to: &migrations[environment, default: MigrationLog.initial])

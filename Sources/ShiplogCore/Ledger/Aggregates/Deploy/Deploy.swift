@@ -76,11 +76,12 @@ public enum Deploy: Aggregate {
         public var locks: [EnvironmentLock] { serviceEnvironment.locks(with: environment) }
     }
 
-    /// The streams a `Context` is loaded from, in the order of its fields.
+    /// The streams a `Context` is loaded from, in the order of its fields, but for the build:
+    /// only a request reads one, its version's (`build-<service>/<version>`).
     public static func streams(deployID: DeployID, environment: Environment, service: ServiceName) -> [LedgerStream] {
         [
             .deploy(deployID), .serviceEnvironment(environment, service), .environment(environment),
-            .build(service), .policy(environment), .approvers, .ledger,
+            .policy(environment), .approvers, .ledger,
         ]
     }
 
