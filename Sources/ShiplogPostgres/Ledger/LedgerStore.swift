@@ -6,43 +6,64 @@ import ShiplogCrypto
 /// signed decisions atomically, each stream at the version it was read at.
 public struct LedgerStore: Sendable {
     public let events: EventStore
+    /// The key of whoever issues commands through this store (the CLI user's, the server's):
+    /// its own signed snapshots of long streams are trusted and refreshed (`StreamSnapshot`).
+    /// Without one, every stream is read whole.
+    public let snapshotKey: SigningKey?
 
-    public init(events: EventStore) {
+    public init(events: EventStore, snapshotKey: SigningKey? = nil) {
         self.events = events
+        self.snapshotKey = snapshotKey
     }
 
     /// Reads `streams` in one query, with the rest of every command that wrote to them (its
     /// signature covers all its events), and judges them in log order: only events that count
-    /// reach the aggregates; the others are kept aside as `skipped`, with the reason.
+    /// reach the aggregates; the others are kept aside as `skipped`, with the reason. A long
+    /// stream starts from this store's own signed snapshot, when it has one.
     public func load(_ streams: [LedgerStream]) async throws -> LoadedStreams {
-        try await events.pool.withConnection { try await Self.load(streams, on: $0) }
+        try await events.pool.withConnection { try await Self.load(streams, on: $0, snapshotKey: snapshotKey) }
     }
 
     /// `load` on a connection the caller holds.
-    static func load(_ streams: [LedgerStream], on connection: PostgresConnection) async throws -> LoadedStreams {
+    static func load(_ streams: [LedgerStream], on connection: PostgresConnection, snapshotKey: SigningKey? = nil)
+        async throws -> LoadedStreams
+    {
         let requested = Set(streams + [.ledger, .approvers, .tokens])
-        let names = requested.map(\.name)
+        var restored: [LedgerStream: LoadedStreams.Restored] = [:]
+        let snapshotted = requested.filter(LedgerWorld.isSnapshotted)
+        if let snapshotKey, !snapshotted.isEmpty {
+            restored = try await StreamSnapshot.read(snapshotted, signedBy: snapshotKey, on: connection)
+        }
+        let ordered = requested.sorted { $0.name < $1.name }
+        let names = ordered.map(\.name), after = ordered.map { restored[$0]?.version ?? 0 }
         let recorded = try EventStore.decode(
             await connection.query(
                 """
                 WITH own AS (
-                    SELECT position, metadata ->> 'command' AS command FROM events WHERE stream = ANY(\(names)::text[])
+                    SELECT e.position, e.metadata ->> 'command' AS command
+                      FROM unnest(\(names)::text[], \(after)::bigint[]) AS w(stream, after)
+                      JOIN events e ON e.stream = w.stream AND e.stream_version > w.after
                 )
                 SELECT \(unsafeRaw: EventStore.columns) FROM events WHERE position IN (SELECT position FROM own)
                 UNION ALL
                 -- The rest of each command, by its id: one probe of events_command per command
-                -- (OFFSET 0 keeps the probe a probe, whatever the statistics say).
+                -- (OFFSET 0 keeps the probe a probe, whatever the statistics say). Events before
+                -- a snapshot come too: a copy of an old command appended again is still a replay.
                 SELECT \(unsafeRaw: EventStore.columns)
                   FROM (SELECT DISTINCT command FROM own WHERE command IS NOT NULL) c
                   JOIN LATERAL (SELECT * FROM events e
-                                 WHERE e.metadata ->> 'command' = c.command AND NOT e.stream = ANY(\(names)::text[])
+                                 WHERE e.metadata ->> 'command' = c.command
+                                   AND e.position NOT IN (SELECT position FROM own)
                                 OFFSET 0) e ON true
                 ORDER BY 1
                 """))
         let micros = try await connection.query(
             "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")[0].decode(Int64.self, at: 0)
-        var loaded = LoadedStreams(judging: recorded, streams: requested)
+        var loaded = LoadedStreams(judging: recorded, streams: requested, restored: restored)
         loaded.databaseTime = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        if let snapshotKey, !snapshotted.isEmpty {
+            await StreamSnapshot.refresh(loaded, recorded: recorded, restored: restored, signedBy: snapshotKey, on: connection)
+        }
         return loaded
     }
 

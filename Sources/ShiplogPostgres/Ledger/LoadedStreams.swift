@@ -13,7 +13,21 @@ public struct LoadedStreams: Sendable {
         public var reason: String
     }
 
-    /// The counted events of each loaded stream, in log order.
+    /// A stream's judged state as a signed snapshot held it (`StreamSnapshot`).
+    public struct Restored: Sendable {
+        public var stateJSON: String
+        public var version: Int64
+        public var position: Int64
+
+        public init(stateJSON: String, version: Int64, position: Int64) {
+            self.stateJSON = stateJSON
+            self.version = version
+            self.position = position
+        }
+    }
+
+    /// The counted events of each loaded stream, in log order (for a stream started from a
+    /// snapshot, only those after it: read its state from `world`).
     public private(set) var events: [LedgerStream: [LedgerEvent]] = [:]
     var versions: [LedgerStream: Int64] = [:]
     /// Events of the loaded streams that do not count, in log order.
@@ -28,10 +42,16 @@ public struct LoadedStreams: Sendable {
     public var databaseTime: Date?
 
     /// Judges `recorded` (the loaded streams' events and the rest of their commands, in log
-    /// order) and keeps what counts.
-    public init(judging recorded: [RecordedEvent], streams: Set<LedgerStream>) {
+    /// order) and keeps what counts; a stream in `restored` starts from that snapshot's state,
+    /// and `recorded` holds only its events after it.
+    public init(judging recorded: [RecordedEvent], streams: Set<LedgerStream>, restored: [LedgerStream: Restored] = [:]) {
         self.streams = streams
         self.world = LedgerWorld(loaded: streams)
+        for (stream, snapshot) in restored {
+            // Checked and signed by the caller; a state that no longer decodes is read whole next time.
+            guard (try? world.restore(stream, from: snapshot.stateJSON, through: snapshot.position)) != nil else { continue }
+            versions[stream] = snapshot.version
+        }
         let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
         for event in recorded {
             if let stream = names[event.stream] { versions[stream] = max(versions[stream] ?? 0, event.streamVersion) }
@@ -41,7 +61,8 @@ public struct LoadedStreams: Sendable {
         for judged in walk.judge(recorded) {
             switch judged.judgment {
             case .counted:
-                for entry in judged.command?.entries ?? [] where streams.contains(entry.stream) {
+                for entry in judged.command?.entries ?? []
+                where streams.contains(entry.stream) && entry.position > world.knownThrough[entry.stream, default: 0] {
                     events[entry.stream, default: []].append(entry.event)
                     counted.insert(entry.position)
                 }

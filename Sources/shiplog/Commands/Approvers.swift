@@ -31,9 +31,10 @@ extension Approvers {
         func run() async throws {
             let environments = env.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let kind: ApproverKind = ci ? .ci : slackBot ? .slackBot : .person
-            let keyID = try await database.ledger().enrollApprover(
+            let (ledger, signer) = try await database.ledger(key)
+            let keyID = try await ledger.enrollApprover(
                 name: name, publicKey: publicKey, slackUser: slackUser, environments: environments, kind: kind,
-                key: try key.load())
+                key: signer)
             if output.json {
                 try JSONOutput.print(Report(name: name, keyId: keyID.rawValue))
             } else {
@@ -51,7 +52,8 @@ extension Approvers {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().revokeApprover(name: name, reason: reason, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.revokeApprover(name: name, reason: reason, key: signer)
             print("revoked \(name)")
         }
     }

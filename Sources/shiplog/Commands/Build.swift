@@ -18,9 +18,10 @@ struct BuildCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().recordBuild(
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.recordBuild(
                 service: service, version: version, artifact: artifact, commit: commit, taskDefinition: taskDefinition,
-                key: try key.load())
+                key: signer)
             print("recorded \(service) \(version) (\(artifact))")
         }
     }
@@ -44,9 +45,10 @@ struct MigrationCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().recordMigration(
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.recordMigration(
                 environment: env, name: name, checksum: checksum, service: service, failed: failed, error: error,
-                key: try key.load())
+                key: signer)
             print("recorded migration \(name) on \(env)\(failed ? " as failed" : "")")
         }
     }

@@ -33,9 +33,10 @@ extension DeployCommand {
         struct Report: Encodable { var id: String }
 
         func run() async throws {
-            let id = try await database.ledger().requestDeploy(
+            let (ledger, signer) = try await database.ledger(key)
+            let id = try await ledger.requestDeploy(
                 service: service, environment: env, version: version, artifact: artifact, reason: reason,
-                allowUnrecorded: allowUnrecorded, key: try key.load())
+                allowUnrecorded: allowUnrecorded, key: signer)
             if output.json { try JSONOutput.print(Report(id: id.rawValue)) } else { print(id) }
         }
     }
@@ -48,7 +49,8 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().approve(id, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.approve(id, key: signer)
             print("approved \(id)")
         }
     }
@@ -61,7 +63,8 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().reject(id, reason: reason, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.reject(id, reason: reason, key: signer)
             print("rejected \(id)")
         }
     }
@@ -118,7 +121,8 @@ extension DeployCommand {
 
         func run() async throws {
             // A closed gate is an error of kind .gateClosed: exit 3 (Shiplog.exitCode(for:)).
-            try await database.ledger().start(id, breakGlassReason: breakGlass ? reason : nil, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.start(id, breakGlassReason: breakGlass ? reason : nil, key: signer)
             print("started \(id)\(breakGlass ? " (BREAK-GLASS)" : "")")
         }
     }
@@ -130,7 +134,8 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().succeed(id, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.succeed(id, key: signer)
             print("succeeded \(id)")
         }
     }
@@ -143,7 +148,8 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().fail(id, reason: reason, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.fail(id, reason: reason, key: signer)
             print("failed \(id)")
         }
     }
@@ -156,7 +162,8 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().cancel(id, reason: reason, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.cancel(id, reason: reason, key: signer)
             print("cancelled \(id)")
         }
     }

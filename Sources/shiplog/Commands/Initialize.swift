@@ -17,7 +17,8 @@ struct Initialize: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let actor = try await database.ledger().initialize(admin: name, key: try key.load())
+        let (ledger, signer) = try await database.ledger(key)
+        let actor = try await ledger.initialize(admin: name, key: signer)
         if output.json {
             try JSONOutput.print(Report(admin: actor.name.rawValue, keyId: actor.keyID.rawValue))
         } else {
@@ -41,7 +42,8 @@ struct Admins: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().addAdmin(name: name, publicKey: publicKey, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.addAdmin(name: name, publicKey: publicKey, key: signer)
             print("added admin \(name)")
         }
     }
@@ -56,7 +58,8 @@ struct Admins: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            try await database.ledger().removeAdmin(name: name, reason: reason, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.removeAdmin(name: name, reason: reason, key: signer)
             print("removed admin \(name)")
         }
     }

@@ -11,7 +11,8 @@ struct Lock: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        try await database.ledger().lock(environment: env, service: service, reason: reason, key: try key.load())
+        let (ledger, signer) = try await database.ledger(key)
+        try await ledger.lock(environment: env, service: service, reason: reason, key: signer)
         print("locked \(service.map { "\($0) on " } ?? "")\(env)")
     }
 }
@@ -27,7 +28,8 @@ struct Unlock: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        try await database.ledger().unlock(environment: env, service: service, reason: reason, key: try key.load())
+        let (ledger, signer) = try await database.ledger(key)
+        try await ledger.unlock(environment: env, service: service, reason: reason, key: signer)
         print("unlocked \(service.map { "\($0) on " } ?? "")\(env)")
     }
 }

@@ -42,7 +42,8 @@ extension Policy {
                 allowSelfApproval: allowSelfApproval, requirePersonalKey: requirePersonalKey,
                 freezeWindows: try freeze.map(FreezeWindow.init), autoRollback: !noAutoRollback)
             try policy.validate()
-            try await database.ledger().setPolicy(environment: env, policy: policy, key: try key.load())
+            let (ledger, signer) = try await database.ledger(key)
+            try await ledger.setPolicy(environment: env, policy: policy, key: signer)
             print("policy for \(env): \(approvals) approval\(approvals == 1 ? "" : "s"), valid \(ttl)\(freeze.isEmpty ? "" : ", \(freeze.count) freeze window(s)")")
         }
     }

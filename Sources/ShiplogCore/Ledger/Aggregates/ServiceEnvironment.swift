@@ -9,16 +9,20 @@ import Foundation
 /// the version it read, two racing requests cannot both be appended.
 public enum ServiceEnvironment: Aggregate {
     /// The deploy (or rollback) in flight.
-    public struct ActiveDeploy: Hashable, Sendable {
+    public struct ActiveDeploy: Hashable, Sendable, Codable {
         public var deployID: DeployID
         public var purpose: ActiveDeployPurpose
         public var version: ServiceVersion
         public var artifact: ArtifactDigest
         public var openedBy: LedgerActor?
         public var openedAt: Date
+
+        private enum CodingKeys: String, CodingKey { case deployID, purpose, version, artifact, openedBy, openedAt }
     }
 
-    public struct State: Hashable, Sendable {
+    /// Codable for signed snapshots (`LedgerWorld.snapshot(of:)`): a changed key changes
+    /// `LedgerWorld.snapshotFormat`.
+    public struct State: Hashable, Sendable, Codable {
         public var environment: Environment?
         public var service: ServiceName?
         public var active: ActiveDeploy?
@@ -28,6 +32,8 @@ public enum ServiceEnvironment: Aggregate {
         /// removed. At most `ServiceEnvironment.keptReleases`.
         public var releases: [Release] = []
         public var target: DeployTarget?
+
+        private enum CodingKeys: String, CodingKey { case environment, service, active, lock, releases, target }
 
         public init() {}
 

@@ -74,7 +74,9 @@ public enum LedgerJudge {
         let context = intent.command.contextStreams { id in
             world.deploys[id]?.request.map { ($0.environment, $0.service) }
         }
-        guard let context, (context + [.ledger, .approvers, .tokens]).allSatisfy(world.isLoaded) else {
+        guard let context,
+            (context + [.ledger, .approvers, .tokens]).allSatisfy({ world.isLoaded($0, before: command.position) })
+        else {
             return companionJudgment(command)
         }
         do {

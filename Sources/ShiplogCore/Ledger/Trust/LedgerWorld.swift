@@ -20,6 +20,10 @@ public struct LedgerWorld: Sendable {
 
     /// The streams this world holds; nil: all of them.
     public let loaded: Set<LedgerStream>?
+    /// Streams restored from a snapshot, with the position of the last event it includes:
+    /// their earlier events are already folded in, and a command before that position cannot be
+    /// decided again here (its context is not loaded as it was).
+    public private(set) var knownThrough: [LedgerStream: Int64] = [:]
     /// Every command id judged so far: a command is recorded once, so a copy of an old signed
     /// command appended again (a replayed unlock) never counts.
     public private(set) var commands: Set<UUID> = []
@@ -36,6 +40,46 @@ public struct LedgerWorld: Sendable {
     }
 
     public func isLoaded(_ stream: LedgerStream) -> Bool { loaded?.contains(stream) ?? true }
+
+    /// True when `stream` is loaded as it was just before `position`.
+    public func isLoaded(_ stream: LedgerStream, before position: Int64) -> Bool {
+        isLoaded(stream) && position > knownThrough[stream, default: 0]
+    }
+
+    // MARK: Snapshots
+
+    /// What a snapshot's state means: bump it when a snapshotted state's encoding or the
+    /// judge's rules change, and every older snapshot is ignored.
+    public static let snapshotFormat = "shiplog-snapshot-v1 service-environment-v1"
+
+    /// The streams worth a snapshot: those that grow with every deploy.
+    public static func isSnapshotted(_ stream: LedgerStream) -> Bool {
+        if case .serviceEnvironment = stream { return true }
+        return false
+    }
+
+    /// The state of a snapshotted stream as JSON.
+    public func snapshot(of stream: LedgerStream) throws -> String? {
+        guard case .serviceEnvironment(let environment, let service) = stream else { return nil }
+        return String(decoding: try LedgerEvent.makeEncoder().encode(place(environment, service)), as: UTF8.self)
+    }
+
+    /// This world with `stream` started from a snapshot's state (see `restore`).
+    public func restoring(_ stream: LedgerStream, from json: String, through position: Int64) throws -> LedgerWorld {
+        var world = self
+        try world.restore(stream, from: json, through: position)
+        return world
+    }
+
+    /// Starts `stream` from a snapshot's state, which includes its events through `position`.
+    public mutating func restore(_ stream: LedgerStream, from json: String, through position: Int64) throws {
+        guard case .serviceEnvironment(let environment, let service) = stream else {
+            throw LedgerError(.invalidValue, "\(stream) is not kept in snapshots")
+        }
+        places[PlaceKey(environment: environment, service: service)] = try LedgerEvent.makeDecoder().decode(
+            ServiceEnvironment.State.self, from: Data(json.utf8))
+        knownThrough[stream] = position
+    }
 
     public func policy(_ environment: Environment) -> PolicyRecord.State {
         policies[environment] ?? PolicyRecord.initial
@@ -100,7 +144,9 @@ public struct LedgerWorld: Sendable {
         let judgment = LedgerJudge.judge(command, signatureIsValid: signatureIsValid, in: self, verifier: verifier)
         commands.insert(command.id)
         if judgment.isCounted {
-            for entry in command.entries { apply(entry.event, on: entry.stream) }
+            for entry in command.entries where entry.position > knownThrough[entry.stream, default: 0] {
+                apply(entry.event, on: entry.stream)
+            }
         }
         return judgment
     }
