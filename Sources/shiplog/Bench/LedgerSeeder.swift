@@ -27,8 +27,8 @@ struct LedgerSeeder {
     private var pending: [AppendRequest] = []
     private var pendingEvents = 0
     private var now: Date
-    private let admin = SigningKey.generate()
-    private let ci = SigningKey.generate()
+    private let admin = Self.key("admin")
+    private let ci = Self.key("deploybot")
     private var people: [(name: String, key: SigningKey, environments: [String])] = []
     private let services = (1...50).map { "svc\($0 < 10 ? "0" : "")\($0)" }
     private var releases: [String: Int] = [:]
@@ -70,7 +70,7 @@ struct LedgerSeeder {
         let names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "oscar"]
         for (index, name) in names.enumerated() {
             let environments = index < 8 ? Self.environments : ["dev", "staging"]
-            people.append((name, SigningKey.generate(), environments))
+            people.append((name, Self.key(name), environments))
         }
         people.append(("deploybot", ci, []))
         for person in people {
@@ -202,4 +202,10 @@ struct LedgerSeeder {
     }
 
     private func keyID(_ key: SigningKey) throws -> SignerKeyID { try SignerKeyID(key.keyID.description) }
+
+    /// The seeded team's keys come from their names, so a benchmark can sign as them later
+    /// (`bench request`). Only ever for the scratch benchmark ledger.
+    static func key(_ name: String) -> SigningKey {
+        try! SigningKey(seed: SHA256.hash(Array("shiplog bench seed \(name)".utf8)))
+    }
 }
