@@ -10,6 +10,8 @@ public actor PostgresPool {
     /// Callers waiting for a connection, oldest first; a cancelled one leaves the queue.
     private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
     private var nextWaiter: UInt64 = 0
+    /// Set by `shutDown()`: nothing more is lent.
+    private var isShutDown = false
 
     public init(configuration: PostgresConfiguration, maximumConnections: Int = 8) {
         precondition(maximumConnections > 0, "a pool needs at least one connection")
@@ -44,8 +46,23 @@ public actor PostgresPool {
         idle.removeAll()
     }
 
+    /// Stops lending for good (graceful shutdown, `PostgresPoolService`): callers waiting for a
+    /// connection and every later one get `.connectionClosed`; idle connections close now, lent
+    /// ones when their callers finish with them.
+    public func shutDown() {
+        isShutDown = true
+        close()
+        for waiter in waiters { waiter.continuation.resume(throwing: Self.shutDownError()) }
+        waiters.removeAll()
+    }
+
+    private static func shutDownError() -> PostgresError {
+        PostgresError(code: .connectionClosed, message: "the database pool is shut down: the server is stopping")
+    }
+
     private func checkOut() async throws -> PostgresConnection {
         while true {
+            guard !isShutDown else { throw Self.shutDownError() }
             if let connection = idle.popLast() { return connection }
             if open < maximumConnections {
                 open += 1
@@ -85,7 +102,7 @@ public actor PostgresPool {
     }
 
     private func checkIn(_ connection: PostgresConnection) {
-        if connection.isHealthy {
+        if connection.isHealthy && !isShutDown {
             idle.append(connection)
         } else {
             open -= 1
