@@ -33,7 +33,11 @@ let package = Package(
         .target(name: "ShiplogHTTP", dependencies: ["CCurl"]),
         // The application layer: the ledger's commands and queries over a storage protocol,
         // with PostgreSQL and in-memory storage.
-        .target(name: "ShiplogLedger", dependencies: ["ShiplogCore", "ShiplogCrypto", "ShiplogPostgres"]),
+        .target(
+            name: "ShiplogLedger",
+            dependencies: [
+                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", .product(name: "Logging", package: "swift-log"),
+            ]),
 
         .executableTarget(
             name: "shiplog",

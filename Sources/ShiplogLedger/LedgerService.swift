@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ShiplogCore
 import ShiplogCrypto
 import ShiplogPostgres
@@ -18,10 +19,15 @@ public struct LedgerService: Sendable {
     public let store: any LedgerStorage
     let verifier = Ed25519Verifier()
     let clock: @Sendable () -> Date
+    let logger: Logger
 
-    public init(store: any LedgerStorage, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any LedgerStorage, clock: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger = Logger(label: "shiplog.ledger")
+    ) {
         self.store = store
         self.clock = clock
+        self.logger = logger
     }
 
     // MARK: The one door
@@ -31,6 +37,9 @@ public struct LedgerService: Sendable {
     @discardableResult
     public func submit(_ signed: SignedIntent) async throws -> CommandReceipt {
         let intent = signed.intent
+        var logger = self.logger
+        logger[metadataKey: "command"] = "\(intent.command.name) \(intent.id.uuidString.lowercased())"
+        logger[metadataKey: "signer"] = "\(intent.signer)"
         let streams = try await contextStreams(intent.command)
         // A lost race decides again on fresh state: the loser gets the domain's own answer,
         // or lands after the winner (twenty approvals at once all land). Bounded, with jitter.
@@ -39,16 +48,27 @@ public struct LedgerService: Sendable {
             attempt += 1
             let loaded = try await store.load(streams)
             if loaded.world.commands.contains(intent.id) {
+                logger.debug("already recorded: answered with its receipt again")
                 return CommandReceipt(intent: intent, appended: [], duplicate: true)
             }
-            if attempt == 1 { try checkSignature(signed, in: loaded.world) }
-            try Self.checkClock(intent.at, against: loaded.databaseTime)
-            let decision = try LedgerJudge.decide(intent, in: loaded.world, verifier: verifier)
+            let decision: Decision
+            do {
+                if attempt == 1 { try checkSignature(signed, in: loaded.world) }
+                try Self.checkClock(intent.at, against: loaded.databaseTime)
+                decision = try LedgerJudge.decide(intent, in: loaded.world, verifier: verifier)
+            } catch let error as LedgerError {
+                logger.debug("refused", metadata: ["code": "\(error.code)", "reason": "\(error.message)"])
+                throw error
+            }
             let actor = decision.events.compactMap(\.actor).first?.name.rawValue ?? "system"
             do {
                 let appended = try await store.commit(decision, loaded: loaded, signed: signed, actor: actor)
+                logger.debug(
+                    "recorded",
+                    metadata: ["events": "\(decision.events.count)", "attempts": "\(attempt)", "actor": "\(actor)"])
                 return CommandReceipt(intent: intent, appended: appended, duplicate: false)
             } catch let error as LedgerError where error.code == .raceLost && attempt < Self.maximumAttempts {
+                logger.trace("lost a race; deciding again", metadata: ["attempt": "\(attempt)"])
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * min(attempt, 10)))))
                 continue
             }
