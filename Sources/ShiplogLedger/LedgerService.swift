@@ -94,12 +94,11 @@ public struct LedgerService: Sendable {
 
     /// The streams a command reads; an existing deploy's are found from its request.
     func contextStreams(_ command: LedgerCommand) async throws -> [LedgerStream] {
-        var request: LedgerEvent.DeployRequested?
-        if let id = command.existingDeploy { request = try await existingDeploy(id.rawValue).1 }
-        guard let streams = command.contextStreams(deploy: { _ in request.map { ($0.environment, $0.service) } }) else {
-            throw LedgerError(.notFound, "unknown deploy: list deploys with shiplog history")
-        }
-        return streams
+        if let streams = command.contextStreams(deploy: { _ in nil }) { return streams }
+        // A command on an existing deploy that names only its id: its request says where it runs.
+        guard let id = command.existingDeploy else { return [] }
+        let request = try await existingDeploy(id.rawValue).1
+        return command.contextStreams(deploy: { _ in (request.environment, request.service) }) ?? []
     }
 
     /// Refuses an intent whose signature does not verify with its signer's enrolled key (or,

@@ -48,8 +48,12 @@ public struct LoadedStreams: Sendable {
         self.streams = streams
         self.world = LedgerWorld(loaded: streams)
         for (stream, snapshot) in restored {
-            // Checked and signed by the caller; a state that no longer decodes is read whole next time.
-            guard (try? world.restore(stream, from: snapshot.stateJSON, through: snapshot.position)) != nil else { continue }
+            // The caller checked that it verifies and decodes (`StreamSnapshot.read`).
+            do {
+                try world.restore(stream, from: snapshot.stateJSON, through: snapshot.position)
+            } catch {
+                preconditionFailure("a snapshot checked by StreamSnapshot.read no longer decodes: \(error)")
+            }
             versions[stream] = snapshot.version
         }
         let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })

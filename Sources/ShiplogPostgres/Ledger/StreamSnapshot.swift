@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ShiplogCore
 import ShiplogCrypto
 
@@ -15,6 +16,8 @@ import ShiplogCrypto
 enum StreamSnapshot {
     /// Events read past the newest snapshot before a command writes a newer one.
     static let refreshAfter = 64
+
+    static let logger = Logger(label: "shiplog.snapshots")
 
     static func signedBytes(
         stream: String, version: Int64, position: Int64, hash: [UInt8], format: String, state: String
@@ -42,14 +45,25 @@ enum StreamSnapshot {
         for row in rows {
             let (name, version, position, hash, state, signature) = try row.decode(
                 (String, Int64, Int64, PostgresBytes, String, PostgresBytes).self)
-            guard let stream = byName[name],
+            guard let stream = byName[name] else { continue }
+            guard
                 key.publicKey.isValidSignature(
                     signature.bytes,
                     for: signedBytes(
                         stream: name, version: version, position: position, hash: hash.bytes,
-                        format: LedgerWorld.snapshotFormat, state: state)),
-                (try? LedgerWorld(loaded: [stream]).restoring(stream, from: state, through: position)) != nil
-            else { continue }
+                        format: LedgerWorld.snapshotFormat, state: state))
+            else {
+                logger.warning(
+                    "a snapshot signed in this key's name does not verify: it was altered in the database; reading the stream whole",
+                    metadata: ["stream": "\(name)", "signer": "\(key.keyID)"])
+                continue
+            }
+            do {
+                _ = try LedgerWorld(loaded: [stream]).restoring(stream, from: state, through: position)
+            } catch {
+                logger.warning("a snapshot no longer decodes; reading the stream whole", metadata: ["stream": "\(name)", "error": "\(error)"])
+                continue
+            }
             restored[stream] = LoadedStreams.Restored(stateJSON: state, version: version, position: position)
         }
         return restored
@@ -65,13 +79,22 @@ enum StreamSnapshot {
             let after = restored[stream]?.version ?? 0
             let read = recorded.filter { $0.stream == stream.name && $0.streamVersion > after }
             guard read.count >= refreshAfter, let last = read.max(by: { $0.streamVersion < $1.streamVersion }),
-                last.streamVersion == loaded.version(stream), let state = try? loaded.world.snapshot(of: stream)
+                last.streamVersion == loaded.version(stream)
             else { continue }
+            let state: String
+            do {
+                guard let encoded = try loaded.world.snapshot(of: stream) else { continue }
+                state = encoded
+            } catch {
+                logger.warning("could not encode a snapshot", metadata: ["stream": "\(stream.name)", "error": "\(error)"])
+                continue
+            }
             let signature = key.signature(
                 for: signedBytes(
                     stream: stream.name, version: last.streamVersion, position: last.position, hash: last.hash,
                     format: LedgerWorld.snapshotFormat, state: state))
-            _ = try? await connection.query(
+            do {
+                _ = try await connection.query(
                 """
                 INSERT INTO snapshots (stream, signer, version, position, event_hash, format, state, signature)
                 VALUES (\(stream.name), \(key.keyID.description), \(last.streamVersion), \(last.position),
@@ -82,6 +105,9 @@ enum StreamSnapshot {
                        written_at = clock_timestamp()
                  WHERE snapshots.version < EXCLUDED.version OR snapshots.format <> EXCLUDED.format
                 """)
+            } catch {
+                logger.warning("could not write a snapshot; the next command reads more", metadata: ["stream": "\(stream.name)", "error": "\(error)"])
+            }
         }
     }
 }

@@ -28,11 +28,71 @@ enum MetadataReader {
                 let signature = try? SignatureBytes(base64: String(decoding: afterKey[..<quote], as: UTF8.self)),
                 rest[quote...].starts(with: intentKey)
             else { return nil }
-            let literal = rest[(quote + intentKey.count)..<(rest.endIndex - 1)]
-            guard let json = try? JSONDecoder().decode(String.self, from: Data(literal)) else { return .some(nil) }
+            let literal = UnsafeBufferPointer(rebasing: rest[(quote + intentKey.count)..<(rest.endIndex - 1)])
+            guard let json = unescape(literal) else { return nil }
             return .some((envelope, (json, signature)))
         }
         if let fast { return fast }
         return CommandEnvelope.parse(metadataJSON: metadata).map { ($0.envelope, $0.signed) }
+    }
+
+    /// The text of a JSON string literal (`"..."`, quotes included); nil when it is not one
+    /// (then the JSON parser decides).
+    static func unescape(_ literal: UnsafeBufferPointer<UInt8>) -> String? {
+        guard literal.count >= 2, literal.first == UInt8(ascii: "\""), literal.last == UInt8(ascii: "\"") else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(literal.count)
+        var index = 1
+        let end = literal.count - 1
+        func hex4(_ at: Int) -> UInt32? {
+            guard at + 4 <= end else { return nil }
+            var value: UInt32 = 0
+            for byte in literal[at..<(at + 4)] {
+                let digit: UInt32
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+                default: return nil
+                }
+                value = value << 4 | digit
+            }
+            return value
+        }
+        while index < end {
+            let byte = literal[index]
+            if byte == UInt8(ascii: "\"") { return nil }
+            guard byte == UInt8(ascii: "\\") else {
+                out.append(byte)
+                index += 1
+                continue
+            }
+            guard index + 1 < end else { return nil }
+            let escaped = literal[index + 1]
+            index += 2
+            switch escaped {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escaped)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0c)
+            case UInt8(ascii: "n"): out.append(0x0a)
+            case UInt8(ascii: "r"): out.append(0x0d)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                guard var scalar = hex4(index) else { return nil }
+                index += 4
+                if (0xD800..<0xDC00).contains(scalar) {
+                    guard index + 1 < end, literal[index] == UInt8(ascii: "\\"), literal[index + 1] == UInt8(ascii: "u"),
+                        let low = hex4(index + 2), (0xDC00..<0xE000).contains(low)
+                    else { return nil }
+                    index += 6
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { return nil }
+                out += Array(String(Character(unicode)).utf8)
+            default:
+                return nil
+            }
+        }
+        return String(validating: out, as: UTF8.self)
     }
 }
