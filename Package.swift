@@ -31,6 +31,8 @@ let package = Package(
             plugins: ["EmbedMigrations"]
         ),
         .target(name: "ShiplogHTTP", dependencies: ["CCurl"]),
+        // Slack's wire: request verification, forms, the /shiplog grammar.
+        .target(name: "ShiplogSlack", dependencies: ["ShiplogCrypto"]),
         // The application layer: the ledger's commands and queries over a storage protocol,
         // with PostgreSQL and in-memory storage.
         .target(
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "ShiplogCoreTests", dependencies: ["ShiplogCore"], exclude: ["Golden"]),
         .testTarget(name: "ShiplogCryptoTests", dependencies: ["ShiplogCrypto"]),
         .testTarget(name: "ShiplogHTTPTests", dependencies: ["ShiplogHTTP"]),
+        .testTarget(name: "ShiplogSlackTests", dependencies: ["ShiplogSlack"]),
         .testTarget(
             name: "ShiplogPostgresTests",
             dependencies: [
