@@ -36,17 +36,25 @@ public struct LedgerService: Sendable {
     /// already recorded returns its receipt again (a retried request lands once).
     @discardableResult
     public func submit(_ signed: SignedIntent) async throws -> CommandReceipt {
+        try await submit(signed, streams: try await contextStreams(signed.intent.command), loaded: nil)
+    }
+
+    /// `submit` with the streams known, and perhaps already read (`firstLoad`, for the first
+    /// attempt only: a command that had to read them to be signed does not read them twice).
+    private func submit(_ signed: SignedIntent, streams: [LedgerStream], loaded firstLoad: LoadedStreams?) async throws
+        -> CommandReceipt
+    {
         let intent = signed.intent
         var logger = self.logger
         logger[metadataKey: "command"] = "\(intent.command.name) \(intent.id.uuidString.lowercased())"
         logger[metadataKey: "signer"] = "\(intent.signer)"
-        let streams = try await contextStreams(intent.command)
         // A lost race decides again on fresh state: the loser gets the domain's own answer,
         // or lands after the winner (twenty approvals at once all land). Bounded, with jitter.
         var attempt = 0
         while true {
             attempt += 1
-            let loaded = try await store.load(streams)
+            let loaded: LoadedStreams
+            if attempt == 1, let firstLoad { loaded = firstLoad } else { loaded = try await store.load(streams) }
             if loaded.world.commands.contains(intent.id) {
                 logger.debug("already recorded: answered with its receipt again")
                 return CommandReceipt(intent: intent, appended: [], duplicate: true)
@@ -235,25 +243,35 @@ public struct LedgerService: Sendable {
     /// signs for a Slack user): the statement binds the request and expires after the
     /// environment's approval lifetime.
     public func approval(_ id: String, key: SigningKey, for principal: Principal = .signer) async throws -> SignedIntent {
-        let (_, request) = try await existingDeploy(id)
-        let policy = try PolicyRecord.requirePolicy(
-            try await store.load([.policy(request.environment)]).state(PolicyRecord.self, .policy(request.environment)),
-            for: request.environment)
+        try await readAndSignApproval(id, key: key, for: principal).signed
+    }
+
+    /// Signs the approval statement for this deploy with `key` and records it.
+    public func approve(_ id: String, key: SigningKey, for principal: Principal = .signer) async throws {
+        let (signed, streams, loaded) = try await readAndSignApproval(id, key: key, for: principal)
+        try await submit(signed, streams: streams, loaded: loaded)
+    }
+
+    /// Reads the deploy's streams (the request and the policy's approval lifetime make the
+    /// statement) and signs its approval.
+    private func readAndSignApproval(_ id: String, key: SigningKey, for principal: Principal) async throws
+        -> (signed: SignedIntent, streams: [LedgerStream], loaded: LoadedStreams)
+    {
+        let (id, request) = try await existingDeploy(id)
+        let streams = Deploy.streams(deployID: id, environment: request.environment, service: request.service)
+        let loaded = try await store.load(streams)
+        let policy = try PolicyRecord.requirePolicy(loaded.world.policy(request.environment), for: request.environment)
         let now = LedgerTime.truncatedToMicroseconds(clock())
         let statement = ApprovalStatement(
             approving: request, expiresAt: now.addingTimeInterval(policy.approvalTTL),
             signer: try SignerKeyID(key.keyID.description))
         let signature = SignatureBytes(key.signature(for: statement.canonicalBytes))
-        return try SignedIntent(
+        let signed = try SignedIntent(
             CommandIntent(
                 signer: statement.signer, principal: principal, at: now,
                 command: .approveDeploy(statement: statement, signature: signature)),
             signedWith: key)
-    }
-
-    /// Signs the approval statement for this deploy with `key` and records it.
-    public func approve(_ id: String, key: SigningKey) async throws {
-        try await submit(try await approval(id, key: key))
+        return (signed, streams, loaded)
     }
 
     public func reject(_ id: String, reason: String, key: SigningKey) async throws {
