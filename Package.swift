@@ -11,6 +11,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries named by the product. Each is wrapped once, in one Swift module.
@@ -33,6 +37,18 @@ let package = Package(
         .target(name: "ShiplogHTTP", dependencies: ["CCurl"]),
         // Slack's wire: request verification, forms, the /shiplog grammar.
         .target(name: "ShiplogSlack", dependencies: ["ShiplogCrypto"]),
+        // `shiplog serve`: the HTTP doors (Slack, health, metrics) and the background services.
+        .target(
+            name: "ShiplogServer",
+            dependencies: [
+                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogSlack",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // The application layer: the ledger's commands and queries over a storage protocol,
         // with PostgreSQL and in-memory storage.
         .target(
@@ -44,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "shiplog",
             dependencies: [
-                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogHTTP",
+                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogHTTP", "ShiplogServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +74,13 @@ let package = Package(
         .testTarget(name: "ShiplogCryptoTests", dependencies: ["ShiplogCrypto"]),
         .testTarget(name: "ShiplogHTTPTests", dependencies: ["ShiplogHTTP"]),
         .testTarget(name: "ShiplogSlackTests", dependencies: ["ShiplogSlack"]),
+        .testTarget(
+            name: "ShiplogServerTests",
+            dependencies: [
+                "ShiplogServer", "ShiplogSlack", "ShiplogLedger", "ShiplogPostgres", "ShiplogCore", "ShiplogCrypto",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
         .testTarget(
             name: "ShiplogPostgresTests",
             dependencies: [

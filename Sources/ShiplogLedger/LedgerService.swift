@@ -376,7 +376,7 @@ public struct LedgerService: Sendable {
     static let maximumAttempts = 60
 
     /// Ten characters of lowercase base 32 (50 bits): short enough to type, never reused in practice.
-    static func newShortID() -> String {
+    public static func newShortID() -> String {
         let alphabet = Array("abcdefghijkmnpqrstuvwxyz23456789")
         return String(SecureRandom.bytes(count: 10).map { alphabet[Int($0) % alphabet.count] })
     }

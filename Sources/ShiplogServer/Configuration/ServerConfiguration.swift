@@ -1,0 +1,99 @@
+import Foundation
+import ShiplogCrypto
+
+/// `shiplog serve`'s settings, read from the environment. A secret may also be given as
+/// `NAME_FILE`, the path of a file holding it (trailing newline ignored); secrets never reach a
+/// log line or an error message.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// `SLACK_SIGNING_SECRET`: without it the Slack endpoints answer 503.
+    public var slackSigningSecret: [UInt8]?
+    /// `SLACK_BOT_TOKEN` (`xoxb-…`).
+    public var slackBotToken: String?
+    /// `SLACK_WEBHOOK_URL`: notices only, when there is no bot token.
+    public var slackWebhookURL: String?
+    /// `SLACK_API_URL`: the Web API base (tests point it at a loopback stand-in).
+    public var slackAPIURL: String
+    /// `SHIPLOG_SLACK_CHANNEL`: where approval requests and notices go.
+    public var slackChannel: String?
+    /// `SHIPLOG_BOT_KEY`: the bot's key, enrolled with `approvers add NAME --slack-bot`.
+    public var botKey: SigningKey?
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, slackSigningSecret: [UInt8]? = nil, slackBotToken: String? = nil,
+        slackWebhookURL: String? = nil, slackAPIURL: String = "https://slack.com/api", slackChannel: String? = nil,
+        botKey: SigningKey? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.slackSigningSecret = slackSigningSecret
+        self.slackBotToken = slackBotToken
+        self.slackWebhookURL = slackWebhookURL
+        self.slackAPIURL = slackAPIURL
+        self.slackChannel = slackChannel
+        self.botKey = botKey
+    }
+
+    /// Reads the settings from `environment`; `host` and `port` given on the command line win.
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment, host: String? = nil, port: Int? = nil
+    ) throws(ServerConfigurationError) -> ServerConfiguration {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            return text
+        }
+        func secret(_ name: String) throws(ServerConfigurationError) -> String? {
+            if let path = value("\(name)_FILE") {
+                guard let data = FileManager.default.contents(atPath: path),
+                    let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .newlines), !text.isEmpty
+                else {
+                    throw ServerConfigurationError("\(name)_FILE names \(path), which cannot be read or is empty: point it at the file holding \(name)")
+                }
+                return text
+            }
+            return value(name)
+        }
+        var configuration = ServerConfiguration()
+        configuration.host = host ?? value("SHIPLOG_HOST") ?? "127.0.0.1"
+        if let port {
+            configuration.port = port
+        } else if let text = value("PORT") {
+            guard let number = Int(text), (1...65535).contains(number) else {
+                throw ServerConfigurationError("PORT is '\(text)': give a port number from 1 to 65535")
+            }
+            configuration.port = number
+        }
+        configuration.slackSigningSecret = try secret("SLACK_SIGNING_SECRET").map { Array($0.utf8) }
+        configuration.slackBotToken = try secret("SLACK_BOT_TOKEN")
+        if let token = configuration.slackBotToken, !token.hasPrefix("xoxb-") {
+            throw ServerConfigurationError("SLACK_BOT_TOKEN is not a bot token (xoxb-…): copy the Bot User OAuth Token from the app's OAuth page")
+        }
+        configuration.slackWebhookURL = try secret("SLACK_WEBHOOK_URL")
+        if let url = configuration.slackWebhookURL, !url.hasPrefix("https://"), !url.hasPrefix("http://127.0.0.1") {
+            throw ServerConfigurationError("SLACK_WEBHOOK_URL must be an https:// incoming webhook URL")
+        }
+        configuration.slackAPIURL = value("SLACK_API_URL") ?? "https://slack.com/api"
+        configuration.slackChannel = value("SHIPLOG_SLACK_CHANNEL")
+        if let path = value("SHIPLOG_BOT_KEY") {
+            do {
+                let passphrase = try value("SHIPLOG_BOT_KEY_PASSPHRASE_FILE").map(KeyFile.readPassphrase(fromFile:))
+                configuration.botKey = try KeyFile.read(from: path, passphrase: passphrase)
+            } catch {
+                throw ServerConfigurationError("SHIPLOG_BOT_KEY: \(error)")
+            }
+        }
+        if configuration.slackSigningSecret != nil, configuration.botKey == nil {
+            throw ServerConfigurationError(
+                "SLACK_SIGNING_SECRET is set but SHIPLOG_BOT_KEY is not: the bot signs what people do from Slack; create a key (shiplog keys generate), enroll it (shiplog approvers add slack-bot --slack-bot) and set SHIPLOG_BOT_KEY")
+        }
+        return configuration
+    }
+}
+
+/// A setting that stops the server at start-up: one line saying which and what to do.
+public struct ServerConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

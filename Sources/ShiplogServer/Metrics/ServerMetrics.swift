@@ -1,0 +1,16 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+
+/// The process's metrics: swift-metrics, exported in Prometheus text at `GET /metrics`.
+/// Bootstrapped once per process (swift-metrics allows one backend).
+public enum ServerMetrics {
+    public static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    /// Events not yet applied to the projections, as of the last `/readyz` or `/metrics`.
+    static let projectorLag = CoreMetrics.Gauge(label: "shiplog_projector_lag_events")
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import ShiplogPostgres
+
+/// `GET /healthz` (the process answers), `GET /readyz` (the database answers, its schema is
+/// current, and how far the projections lag) and `GET /metrics` (Prometheus text).
+struct HealthRoutes {
+    let pool: PostgresPool
+
+    struct Readiness: Codable, ResponseEncodable {
+        var ready: Bool
+        var database: String
+        var projectorLag: Int64?
+    }
+
+    func add(to router: Router<ShiplogRequestContext>) {
+        router.get("healthz") { _, _ in "ok\n" }
+        router.get("readyz") { _, _ -> Response in
+            let readiness = await readiness()
+            let body = try JSONEncoder().encode(readiness)
+            return Response(
+                status: readiness.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        router.get("metrics") { _, _ -> Response in
+            if let lag = try? await Projector(pool: pool).position() { ServerMetrics.projectorLag.record(lag.head - lag.checkpoint) }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))
+        }
+    }
+
+    private func readiness() async -> Readiness {
+        do {
+            try await pool.withConnection { try await Migrator().requireCurrent(on: $0) }
+            let position = try await Projector(pool: pool).position()
+            let lag = position.head - position.checkpoint
+            ServerMetrics.projectorLag.record(lag)
+            return Readiness(ready: true, database: "ok", projectorLag: lag)
+        } catch {
+            return Readiness(ready: false, database: "\(error)", projectorLag: nil)
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import ShiplogCore
+import ShiplogCrypto
+import ShiplogLedger
+import ShiplogPostgres
+import ShiplogSlack
+
+/// A verified `/shiplog` command, carried out: the Slack user must be an enrolled person; the
+/// command is then decided by the same domain as the CLI's, signed by the bot key on that
+/// person's behalf with the Slack request as evidence, so the ledger records the person as the
+/// actor and `verify` checks the bot's signature and the mapping.
+struct SlashCommandHandler: Sendable {
+    let ledger: LedgerService
+    let pool: PostgresPool
+    let botKey: SigningKey
+
+    func handle(_ slack: VerifiedSlackRequest, logger: Logger) async -> SlackReply {
+        let form = slack.form
+        let command: SlashCommand
+        do {
+            command = try SlashCommand.parse(form["text"] ?? "")
+        } catch {
+            return .ephemeral(error.message)
+        }
+        if command == .help { return .ephemeral(SlashCommand.helpText) }
+        do {
+            guard let user = form["user_id"], let team = form["team_id"] else {
+                return .ephemeral("Slack sent no user_id or team_id with this command")
+            }
+            let evidence = SlackEvidence(
+                userID: try SlackUserID(user), teamID: team, actionTimestamp: form["trigger_id"] ?? "",
+                requestTimestamp: String(slack.timestamp), requestSignature: slack.signature)
+            let approvers = try await ledger.approvers()
+            guard let person = approvers.activeApprover(slackUserID: evidence.userID, at: .distantFuture), person.kind == .person
+            else {
+                logger.notice("a Slack user who is not enrolled tried a command", metadata: ["slackUser": "\(user)"])
+                return .ephemeral(
+                    "Shiplog does not know you (\(user)): ask an admin to enroll you with shiplog approvers add NAME --public-key KEY --slack-user \(user)")
+            }
+            return try await carryOut(command, by: person.name.rawValue, for: .slack(evidence))
+        } catch let error as LedgerError {
+            return .ephemeral(error.message)
+        } catch {
+            logger.error("a slash command failed", metadata: ["error": "\(error)"])
+            return .ephemeral("Shiplog could not do that just now (the database did not answer); try again in a moment")
+        }
+    }
+
+    private func carryOut(_ command: SlashCommand, by person: String, for principal: Principal) async throws -> SlackReply {
+        switch command {
+        case .deploy(let service, let version, let environment, let reason):
+            let id = try DeployID(shortID: LedgerService.newShortID())
+            try await ledger.run(
+                .requestDeploy(
+                    id: id, service: try ServiceName(service), environment: try Environment(environment),
+                    version: try ServiceVersion(version), artifact: nil, reason: reason, allowUnrecorded: false),
+                signedWith: botKey, for: principal)
+            let gate = try await ledger.gate(id.rawValue)
+            return .inChannel("\(person) requested \(service) \(version) to \(environment): \(id) — \(gateLine(gate))")
+        case .approve(let id):
+            try await ledger.approve(id, key: botKey, for: principal)
+            return .inChannel("\(person) approved \(id) — \(gateLine(try await ledger.gate(id)))")
+        case .reject(let id, let reason):
+            try await ledger.run(.rejectDeploy(id: try DeployID(id), reason: reason), signedWith: botKey, for: principal)
+            return .inChannel("\(person) rejected \(id): \(reason)")
+        case .cancel(let id):
+            try await ledger.run(.cancelDeploy(id: try DeployID(id), reason: nil), signedWith: botKey, for: principal)
+            return .inChannel("\(person) cancelled \(id)")
+        case .status(let environment):
+            _ = try await Projector(pool: pool).catchUp()
+            let rows = try await LedgerQueries(pool: pool).status(environment: environment)
+            guard !rows.isEmpty else { return .ephemeral("nothing deployed\(environment.map { " to \($0)" } ?? "") yet") }
+            return .ephemeral(
+                rows.map { row in
+                    var line = "\(row.environment) \(row.service): \(row.version ?? "—")"
+                    if let by = row.deployedBy { line += " by \(by)" }
+                    if row.isLocked { line += " 🔒 locked" }
+                    if let flight = row.inFlight { line += " (in flight: \(flight.deployID) \(flight.version))" }
+                    return line
+                }.joined(separator: "\n"))
+        case .history(let environment, let service):
+            _ = try await Projector(pool: pool).catchUp()
+            let rows = try await LedgerQueries(pool: pool).history(
+                HistoryFilter(environment: environment, service: service, limit: 10))
+            guard !rows.isEmpty else { return .ephemeral("no deploys yet") }
+            return .ephemeral(
+                rows.map { "\($0.id) \($0.service) \($0.version) → \($0.environment): \($0.outcome.rawValue) (requested by \($0.requester))" }
+                    .joined(separator: "\n"))
+        case .show(let id):
+            let (context, _, _) = try await ledger.deploy(id)
+            guard let request = context.deploy.request else { throw LedgerError(.notFound, "unknown deploy \(id)") }
+            let status = context.deploy.status.map { "\($0)" } ?? "requested"
+            return .ephemeral(
+                "\(id): \(request.service) \(request.version) → \(request.environment) [\(status)], requested by \(request.requestedBy.name) — \(gateLine(ledger.evaluate(context)))")
+        case .lock(let environment, let words):
+            // `lock prod web flaky tests` locks web when web runs on prod; otherwise all of prod.
+            _ = try await Projector(pool: pool).catchUp()
+            let services = Set(try await LedgerQueries(pool: pool).status(environment: environment).map(\.service))
+            let service = words.count >= 2 && services.contains(words[0]) ? words[0] : nil
+            let reason = (service == nil ? words : Array(words.dropFirst())).joined(separator: " ")
+            try await ledger.run(
+                .lock(environment: try Environment(environment), service: try service.map(ServiceName.init), reason: reason),
+                signedWith: botKey, for: principal)
+            return .inChannel("\(person) locked \(service.map { "\($0) on " } ?? "")\(environment): \(reason)")
+        case .unlock(let environment, let service):
+            try await ledger.run(
+                .unlock(environment: try Environment(environment), service: try service.map(ServiceName.init), reason: nil),
+                signedWith: botKey, for: principal)
+            return .inChannel("\(person) unlocked \(service.map { "\($0) on " } ?? "")\(environment)")
+        case .help:
+            return .ephemeral(SlashCommand.helpText)
+        }
+    }
+
+    private func gateLine(_ gate: GateDecision) -> String {
+        if gate.allowed { return "the gate is open (\(gate.approvals) of \(gate.required) approvals)" }
+        return "\(gate.approvals) of \(gate.required) approvals; " + gate.reasons.joined(separator: "; ")
+    }
+}
