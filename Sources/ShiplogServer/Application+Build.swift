@@ -3,9 +3,16 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import ShiplogCrypto
+import ShiplogHTTP
 import ShiplogLedger
 import ShiplogPostgres
 import ShiplogSlack
+
+/// Both values, or nil.
+private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}
 
 /// `shiplog serve`'s application: the routes, and beside the HTTP server, the services that
 /// keep the projections current and close the pool last at graceful shutdown (SIGTERM, SIGINT:
@@ -20,15 +27,20 @@ public func buildApplication(
     HealthRoutes(pool: pool).add(to: router)
 
     let events = EventStore(pool: pool, groupCommit: true)
-    let commands = configuration.botKey.map { key in
-        SlashCommandHandler(
-            ledger: LedgerService(store: LedgerStore(events: events, snapshotKey: key), clock: clock), pool: pool, botKey: key)
+    let ledger = configuration.botKey.map { key in
+        LedgerService(store: LedgerStore(events: events, snapshotKey: key), clock: clock)
+    }
+    let commands = zip(ledger, configuration.botKey).map { ledger, key in
+        SlashCommandHandler(ledger: ledger, pool: pool, botKey: key)
+    }
+    let interactions = zip(ledger, configuration.botKey).map { ledger, key in
+        InteractionHandler(ledger: ledger, botKey: key, http: HTTPClient(label: "shiplog.slack"))
     }
     SlackRoutes(
         middleware: SlackVerificationMiddleware(
             verifier: configuration.slackSigningSecret.map(SlackVerifier.init(signingSecret:)),
             replayGuard: SlackReplayGuard(pool: pool), clock: clock),
-        commands: commands
+        commands: commands, interactions: interactions
     ).add(to: router)
 
     // Services stop in reverse order: the HTTP server first, the pool last.

@@ -103,8 +103,9 @@ struct SlashCommandServerTests {
         try await team.application().test(.live) { client in
             let requested = try await Self.post(client, "deploy web 1.2.3 to prod weekly release", as: "U0CAROL")
             #expect(requested.response_type == "in_channel")
-            #expect(requested.text.hasPrefix("carol requested web 1.2.3 to prod: d-"), "\(requested.text)")
-            let id = try #require(requested.text.split(separator: " ").first { $0.hasPrefix("d-") }.map { String($0.dropLast(0)) })
+            #expect(requested.text.hasPrefix("carol asks to deploy web 1.2.3 to prod (d-"), "\(requested.text)")
+            let id = try #require(
+                requested.text.split(separator: " ").first { $0.hasPrefix("(d-") }.map { String($0.dropFirst().dropLast(2)) })
             #expect(requested.text.contains("0 of 2 approvals"))
 
             let own = try await Self.post(client, "approve \(id)", as: "U0CAROL")
@@ -154,8 +155,8 @@ struct SlashCommandServerTests {
             unsigned[HTTPField.Name("X-Slack-Signature")!] = nil
             #expect(try await status(unsigned) == .unauthorized)
             #expect(try await status(Self.headers(body, signature: "v0=" + String(repeating: "0", count: 64))) == .unauthorized)
-            #expect(try await status(Self.headers(body, at: Date().addingTimeInterval(-301))) == .unauthorized)
-            #expect(try await status(Self.headers(body, at: Date().addingTimeInterval(301))) == .unauthorized)
+            #expect(try await status(Self.headers(body, at: Date().addingTimeInterval(-310))) == .unauthorized)
+            #expect(try await status(Self.headers(body, at: Date().addingTimeInterval(310))) == .unauthorized)
             var altered = body
             altered.append(contentsOf: Array("&text=unlock+prod".utf8))
             #expect(try await status(Self.headers(body), altered) == .unauthorized)

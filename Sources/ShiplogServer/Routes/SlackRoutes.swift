@@ -2,10 +2,12 @@ import Foundation
 import Hummingbird
 import ShiplogSlack
 
-/// `POST /slack/commands`: the `/shiplog` slash command, behind `SlackVerificationMiddleware`.
+/// `POST /slack/commands` (the `/shiplog` slash command) and `POST /slack/interactions`
+/// (button presses), behind `SlackVerificationMiddleware`.
 struct SlackRoutes {
     let middleware: SlackVerificationMiddleware
     let commands: SlashCommandHandler?
+    let interactions: InteractionHandler?
 
     func add(to router: Router<ShiplogRequestContext>) {
         let slack = router.group("slack").add(middleware: middleware).group(context: SlackRequestContext.self)
@@ -15,8 +17,15 @@ struct SlackRoutes {
             }
             let reply = await commands.handle(context.slack, logger: context.logger)
             return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(reply))))
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply.json)))
+        }
+        slack.post("interactions") { _, context -> Response in
+            guard let interactions else {
+                throw HTTPError(.serviceUnavailable, message: "Slack buttons need SHIPLOG_BOT_KEY on this server")
+            }
+            await interactions.handle(context.slack, logger: context.logger)
+            // Slack reads nothing from this answer: what a press changed goes to its response_url.
+            return Response(status: .ok)
         }
     }
 }

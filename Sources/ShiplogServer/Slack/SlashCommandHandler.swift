@@ -56,8 +56,11 @@ struct SlashCommandHandler: Sendable {
                     id: id, service: try ServiceName(service), environment: try Environment(environment),
                     version: try ServiceVersion(version), artifact: nil, reason: reason, allowUnrecorded: false),
                 signedWith: botKey, for: principal)
-            let gate = try await ledger.gate(id.rawValue)
-            return .inChannel("\(person) requested \(service) \(version) to \(environment): \(id) — \(gateLine(gate))")
+            let (context, _, _) = try await ledger.deploy(id.rawValue)
+            let gate = ledger.evaluate(context)
+            let line = "\(person) requested \(service) \(version) to \(environment): \(id) — \(gateLine(gate))"
+            // Where approvals are needed, the channel gets the approval message with its buttons.
+            return .inChannel(line, message: gate.required > 0 ? ApprovalMessage(context, gate: gate) : nil)
         case .approve(let id):
             try await ledger.approve(id, key: botKey, for: principal)
             return .inChannel("\(person) approved \(id) — \(gateLine(try await ledger.gate(id)))")

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import ShiplogCore
+import ShiplogCrypto
+import ShiplogHTTP
+import ShiplogLedger
+import ShiplogSlack
+
+/// A verified button press on an approval message. Approve: the Slack user must map to an
+/// enrolled approver; the bot signs, on their behalf, the same canonical statement the CLI
+/// signs, with the press as evidence; the message is then replaced through the press's
+/// `response_url` with the new count (and says when the gate opens). A press that cannot count
+/// (the requester, someone not allowed for the environment, a second press, a deploy no longer
+/// waiting) changes nothing, is logged, and gets a reply only the presser sees.
+struct InteractionHandler: Sendable {
+    let ledger: LedgerService
+    let botKey: SigningKey
+    let http: HTTPClient
+
+    func handle(_ slack: VerifiedSlackRequest, logger: Logger) async {
+        guard let payload = slack.form["payload"], let action = BlockAction(payload: payload) else {
+            logger.debug("an interaction Shiplog does not act on")
+            return
+        }
+        let reply: [UInt8]
+        switch action.actionID {
+        case "approve":
+            reply = await approve(action, slack: slack, logger: logger)
+        case "reject":
+            reply = Self.ephemeral(
+                "To reject \(action.value), say why: /shiplog reject \(action.value) REASON")
+        default:
+            reply = Self.ephemeral("Shiplog does not know the button '\(action.actionID)'")
+        }
+        guard let url = action.responseURL else { return }
+        do {
+            let response = try await http.send(
+                HTTPRequest(method: .post, url: url, headers: [("Content-Type", "application/json")], body: reply))
+            if response.status >= 300 {
+                logger.warning("Slack refused the reply to a button press", metadata: ["status": "\(response.status)"])
+            }
+        } catch {
+            logger.warning("could not reply to a button press", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func approve(_ action: BlockAction, slack: VerifiedSlackRequest, logger: Logger) async -> [UInt8] {
+        do {
+            let evidence = SlackEvidence(
+                userID: try SlackUserID(action.userID), teamID: action.teamID, actionTimestamp: action.actionTimestamp,
+                requestTimestamp: String(slack.timestamp), requestSignature: slack.signature)
+            try await ledger.approve(action.value, key: botKey, for: .slack(evidence))
+            let (context, _, _) = try await ledger.deploy(action.value)
+            return ApprovalMessage(context, gate: ledger.evaluate(context)).json(["replace_original": true])
+        } catch let error as LedgerError {
+            logger.notice(
+                "a Slack approval did not count", metadata: ["slackUser": "\(action.userID)", "deploy": "\(action.value)", "reason": "\(error.message)"])
+            return Self.ephemeral("Your approval of \(action.value) does not count: \(error.message)")
+        } catch {
+            logger.error("a Slack approval failed", metadata: ["error": "\(error)"])
+            return Self.ephemeral("Shiplog could not record that just now; press again in a moment")
+        }
+    }
+
+    static func ephemeral(_ text: String) -> [UInt8] {
+        let object: [String: Any] = ["response_type": "ephemeral", "replace_original": false, "text": text]
+        return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+    }
+}
