@@ -43,10 +43,22 @@ public func buildApplication(
         commands: commands, interactions: interactions
     ).add(to: router)
 
-    // Services stop in reverse order: the HTTP server first, the pool last.
+    // Services stop in reverse order: the HTTP server first, then the outbox worker (it finishes
+    // the message in hand), the projector, and the pool last.
+    var services: [any Service] = [PostgresPoolService(pool: pool), ProjectorService(projector: Projector(pool: pool))]
+    if configuration.slackBotToken != nil || configuration.slackWebhookURL != nil {
+        let http = HTTPClient(label: "shiplog.outbox")
+        let delivery = SlackDelivery(
+            http: http, apiURL: configuration.slackAPIURL, token: configuration.slackBotToken,
+            webhookURL: configuration.slackWebhookURL)
+        services.append(
+            OutboxWorker(
+                store: OutboxStore(pool: pool), ledger: ledger ?? LedgerService(store: LedgerStore(events: events), clock: clock),
+                delivery: delivery, channel: configuration.slackChannel, pollInterval: configuration.outboxPollInterval))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shiplog"),
-        services: [PostgresPoolService(pool: pool), ProjectorService(projector: Projector(pool: pool))],
+        services: services,
         logger: logger)
 }

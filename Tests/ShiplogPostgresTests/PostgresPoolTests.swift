@@ -86,22 +86,22 @@ struct PostgresPoolTests {
     func appendInsideTheCallersTransaction() async throws {
         let database = try await TestDatabase.create()
         let pool = database.pool(maximumConnections: 2)
-        try await database.connect().execute(unsafeSQL: "CREATE TABLE outbox (message text NOT NULL)")
+        try await database.connect().execute(unsafeSQL: "CREATE TABLE rides_with_events (message text NOT NULL)")
         let request = AppendRequest(stream: "release-d-1", expectedVersion: .noStream, events: [try testEvent()])
 
         await #expect(throws: PostgresError.self) {
             try await pool.withTransaction { connection in
                 _ = try await EventStore.appendAtomically([request], on: connection)
-                try await connection.execute(unsafeSQL: "INSERT INTO outbox (message) VALUES (NULL)")
+                try await connection.execute(unsafeSQL: "INSERT INTO rides_with_events (message) VALUES (NULL)")
             }
         }
         #expect(try await database.store().head().position == 0, "the append rolled back with the failed insert")
 
         try await pool.withTransaction { connection in
             _ = try await EventStore.appendAtomically([request], on: connection)
-            try await connection.execute(unsafeSQL: "INSERT INTO outbox (message) VALUES ('deploy d-1 requested')")
+            try await connection.execute(unsafeSQL: "INSERT INTO rides_with_events (message) VALUES ('deploy d-1 requested')")
         }
         #expect(try await database.store().head().position == 1)
-        #expect(try await database.connect().query("SELECT count(*) FROM outbox")[0].decode(Int.self, at: 0) == 1)
+        #expect(try await database.connect().query("SELECT count(*) FROM rides_with_events")[0].decode(Int.self, at: 0) == 1)
     }
 }

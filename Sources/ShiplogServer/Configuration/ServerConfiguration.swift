@@ -19,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var slackChannel: String?
     /// `SHIPLOG_BOT_KEY`: the bot's key, enrolled with `approvers add NAME --slack-bot`.
     public var botKey: SigningKey?
+    /// How often the outbox worker looks for messages to deliver when it has none.
+    public var outboxPollInterval: Duration = .milliseconds(200)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, slackSigningSecret: [UInt8]? = nil, slackBotToken: String? = nil,
@@ -82,6 +84,10 @@ public struct ServerConfiguration: Sendable {
             } catch {
                 throw ServerConfigurationError("SHIPLOG_BOT_KEY: \(error)")
             }
+        }
+        if configuration.slackBotToken != nil, configuration.slackChannel == nil {
+            throw ServerConfigurationError(
+                "SLACK_BOT_TOKEN is set but SHIPLOG_SLACK_CHANNEL is not: give the id (C…) of the channel approval requests go to")
         }
         if configuration.slackSigningSecret != nil, configuration.botKey == nil {
             throw ServerConfigurationError(
