@@ -12,6 +12,9 @@ CREATE TABLE outbox (
     state           text        NOT NULL DEFAULT 'pending'
                                 CHECK (state IN ('pending', 'delivered', 'failed', 'skipped')),
     attempts        int         NOT NULL DEFAULT 0,
+    -- How often a worker took it: above 1, an earlier worker may have posted it and died
+    -- before recording so, and the next one looks for it in Slack before posting again.
+    claims          int         NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     claimed_until   timestamptz,
     last_error      text,

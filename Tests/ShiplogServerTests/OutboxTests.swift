@@ -18,6 +18,8 @@ actor SlackWebAPIStandIn {
         case down
         case rateLimited(retryAfter: Int)
         case error(String)
+        /// Takes the message, then answers 502: to the bot, the outcome is unknown.
+        case lostAnswer
     }
 
     struct Call: Sendable {
@@ -43,11 +45,26 @@ actor SlackWebAPIStandIn {
         case .error(let error):
             calls.append(Call(method: method, body: body, answered: 200))
             return (.ok, [:], #"{"ok":false,"error":"\#(error)"}"#)
+        case .lostAnswer:
+            calls.append(Call(method: method, body: body, answered: 200))
+            nextTS += 1
+            return (.badGateway, [:], "")
         case .ok:
             calls.append(Call(method: method, body: body, answered: 200))
             nextTS += 1
             return (.ok, [:], #"{"ok":true,"channel":"C0DEPLOYS","ts":"1764331200.\#(String(format: "%06d", nextTS))"}"#)
         }
+    }
+
+    /// `conversations.history`: every message taken, newest first, with its metadata.
+    func history() -> String {
+        var messages: [[String: Any]] = []
+        for (index, call) in calls.enumerated() where call.method == "chat.postMessage" && call.answered == 200 {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(call.body.utf8)) as? [String: Any] else { continue }
+            messages.insert(["ts": "1764331200.\(String(format: "%06d", index))", "text": object["text"] ?? "", "metadata": object["metadata"] ?? [:]], at: 0)
+        }
+        let data = try! JSONSerialization.data(withJSONObject: ["ok": true, "messages": messages])
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// The calls that Slack took.
@@ -57,6 +74,11 @@ actor SlackWebAPIStandIn {
 
     nonisolated func application() -> some ApplicationProtocol {
         let router = Router()
+        router.get("api/conversations.history") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: await self.history())))
+        }
         router.post("api/:method") { request, context -> Response in
             var request = request
             let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
@@ -100,7 +122,7 @@ struct OutboxTests {
                 #expect(try await Self.eventually { await slack.delivered("chat.postMessage").count == 1 })
                 let posted = try #require(await slack.delivered("chat.postMessage").first)
                 #expect(posted.contains(#""channel":"C0DEPLOYS""#) && posted.contains(#""action_id":"approve""#))
-                #expect(posted.contains(#""event_type":"shiplog_deploy""#))
+                #expect(posted.contains(#""event_type":"shiplog_outbox""#))
                 let id = try #require(posted.firstMatch(of: /Deploy (d-[a-z0-9]+)/)?.1).description
 
                 _ = try await SlashCommandServerTests.post(client, "approve \(id)", as: "U0ALICE")
@@ -131,6 +153,23 @@ struct OutboxTests {
                 #expect(delivered.count == 1 && delivered[0].contains("locked prod"), "\(delivered)")
                 let entry = try #require(try await OutboxStore(pool: team.database.pool()).list().first)
                 #expect(entry.state == "delivered" && entry.attempts >= 3, "\(entry)")
+            }
+        }
+    }
+
+    @Test("Slack took the message but its answer was lost: the next attempt finds it in the channel and does not post it again")
+    func unknownOutcomeIsLookedUp() async throws {
+        let team = try await SlashCommandServerTests.Team.make()
+        let slack = SlackWebAPIStandIn()
+        await slack.set(.lostAnswer)
+        try await slack.application().test(.live) { slackClient in
+            try await Self.application(team, slackPort: try #require(slackClient.port)).test(.live) { client in
+                _ = try await SlashCommandServerTests.post(client, "lock prod incident 42", as: "U0ALICE")
+                #expect(try await Self.eventually { await slack.calls.count >= 1 })
+                await slack.set(.ok)
+                let outbox = OutboxStore(pool: team.database.pool())
+                #expect(try await Self.eventually { try await outbox.list().first?.state == "delivered" })
+                #expect(await slack.delivered("chat.postMessage").count == 1, "posted once")
             }
         }
     }

@@ -11,6 +11,8 @@ public struct OutboxEntry: Sendable, Codable, Equatable {
     /// `pending`, `delivered`, `failed` (permanent; not retried) or `skipped` (its event does not count).
     public var state: String
     public var attempts: Int
+    /// How often a worker took it; above 1, an earlier attempt's outcome may be unknown.
+    public var claims: Int
     public var lastError: String?
     public var createdAt: Date
     public var deliveredAt: Date?

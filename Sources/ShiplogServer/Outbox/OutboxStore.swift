@@ -19,7 +19,8 @@ public struct OutboxStore: Sendable {
             try Self.entries(
                 await connection.query(
                     """
-                    UPDATE outbox SET claimed_until = clock_timestamp() + make_interval(secs => \(Self.claim))
+                    UPDATE outbox SET claimed_until = clock_timestamp() + make_interval(secs => \(Self.claim)),
+                                      claims = claims + 1
                      WHERE id IN (SELECT id FROM outbox
                                    WHERE state = 'pending' AND next_attempt_at <= clock_timestamp()
                                      AND (claimed_until IS NULL OR claimed_until < clock_timestamp())
@@ -100,16 +101,16 @@ public struct OutboxStore: Sendable {
     }
 
     static let columns = """
-        id, position, event_type, subject, state, attempts, last_error,
+        id, position, event_type, subject, state, attempts, claims, last_error,
         (extract(epoch FROM created_at) * 1000000)::bigint, (extract(epoch FROM delivered_at) * 1000000)::bigint
         """
 
     private static func entries(_ rows: PostgresRows) throws -> [OutboxEntry] {
         try rows.map { row in
-            let (id, position, type, subject, state, attempts, error, created, delivered) = try row.decode(
-                (Int64, Int64, String, String, String, Int, String?, Int64, Int64?).self)
+            let (id, position, type, subject, state, attempts, claims, error, created, delivered) = try row.decode(
+                (Int64, Int64, String, String, String, Int, Int, String?, Int64, Int64?).self)
             return OutboxEntry(
-                id: id, position: position, eventType: type, subject: subject, state: state, attempts: attempts,
+                id: id, position: position, eventType: type, subject: subject, state: state, attempts: attempts, claims: claims,
                 lastError: error, createdAt: Date(timeIntervalSince1970: Double(created) / 1e6),
                 deliveredAt: delivered.map { Date(timeIntervalSince1970: Double($0) / 1e6) })
         }

@@ -134,16 +134,32 @@ public struct OutboxWorker: Service {
 
     private func send(_ message: Message, for entry: OutboxEntry) async throws -> SlackDelivery.Outcome {
         guard delivery.token != nil, let channel else { return await delivery.webhook(text: message.text) }
+        let metadata: [String: Any] = [
+            "event_type": "shiplog_outbox", "event_payload": ["outbox": entry.id, "subject": entry.subject],
+        ]
+        // Taken before: an earlier worker may have posted it and died before recording so.
+        // Look in the channel first; when Slack cannot say, wait rather than post twice.
+        if entry.claims > 1, try await store.message(for: entry.subject) == nil || !message.updatable {
+            switch await delivery.findPosted(outbox: entry.id, channel: channel) {
+            case .some(.some(let ts)):
+                logger.notice("found the message an earlier attempt posted; not posting it again", metadata: ["outbox": "\(entry.id)"])
+                if !message.updatable { return .delivered(ts: ts) }
+                try await store.recordMessage(subject: entry.subject, channel: channel, ts: ts)
+            case .some(.none):
+                break
+            case .none:
+                return .retry(reason: "could not look for an earlier post (conversations.history)", after: nil)
+            }
+        }
         if let approval = message.approval {
             let blocks = try JSONSerialization.jsonObject(with: Data(approval.json())) as? [String: Any] ?? [:]
             if let existing = try await store.message(for: entry.subject) {
                 return await delivery.webAPI(
                     "chat.update", body: blocks.merging(["channel": existing.channel, "ts": existing.ts]) { $1 })
             }
-            let metadata: [String: Any] = ["event_type": "shiplog_deploy", "event_payload": ["deploy": entry.subject, "outbox": entry.id]]
             return await delivery.webAPI("chat.postMessage", body: blocks.merging(["channel": channel, "metadata": metadata]) { $1 })
         }
-        return await delivery.webAPI("chat.postMessage", body: ["channel": channel, "text": message.text])
+        return await delivery.webAPI("chat.postMessage", body: ["channel": channel, "text": message.text, "metadata": metadata])
     }
 }
 

@@ -48,6 +48,27 @@ struct SlackDelivery: Sendable {
         return Self.permanentErrors.contains(error) ? .permanent(reason: "\(method): \(error)") : .retry(reason: "\(method): \(error)", after: nil)
     }
 
+    /// The message this bot already posted to `channel` for outbox row `outbox`, found by the
+    /// metadata every post carries (`conversations.history`, newest first): its `ts`, or nil.
+    func findPosted(outbox: Int64, channel: String) async -> String?? {
+        guard let token else { return .some(nil) }
+        let request = HTTPRequest(
+            method: .get,
+            url: "\(apiURL)/conversations.history?channel=\(channel)&limit=100&include_all_metadata=true",
+            headers: [("Authorization", "Bearer \(token)")], timeout: .seconds(10), connectTimeout: .seconds(5))
+        guard let response = try? await http.send(request, retry: .never), response.status == 200,
+            let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+            object["ok"] as? Bool == true
+        else { return nil }  // unknown: do not post blind
+        for message in object["messages"] as? [[String: Any]] ?? [] {
+            let payload = (message["metadata"] as? [String: Any])?["event_payload"] as? [String: Any]
+            if (payload?["outbox"] as? NSNumber)?.int64Value == outbox || payload?["outbox"] as? String == String(outbox) {
+                return .some(message["ts"] as? String)
+            }
+        }
+        return .some(nil)
+    }
+
     /// An incoming webhook: text only.
     func webhook(text: String) async -> Outcome {
         guard let webhookURL else { return .permanent(reason: "no SLACK_WEBHOOK_URL") }
