@@ -21,15 +21,22 @@ public struct ProjectorService: Service {
     public func run() async throws {
         var listener: PostgresConnection?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            // Listen before catching up: an append that commits in between still wakes the wait.
+            if listener?.isHealthy != true {
+                do {
+                    let connection = try await PostgresConnection.connect(projector.pool.configuration)
+                    try await connection.listen(EventStore.notificationChannel)
+                    listener = connection
+                } catch {
+                    listener = nil
+                    logger.warning("cannot listen for appends; polling instead", metadata: ["error": "\(error)"])
+                }
+            }
             do {
                 let applied = try await projector.catchUp()
                 if applied > 0 { logger.debug("projections caught up", metadata: ["events": "\(applied)"]) }
             } catch {
                 logger.error("projections could not catch up; trying again", metadata: ["error": "\(error)"])
-            }
-            if listener?.isHealthy != true {
-                listener = try? await PostgresConnection.connect(projector.pool.configuration)
-                try? await listener?.listen(EventStore.notificationChannel)
             }
             await wait(on: listener)
         }
