@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "shiplog",
             dependencies: [
-                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogHTTP", "ShiplogServer",
+                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogHTTP", "ShiplogServer", "ShiplogSlack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
