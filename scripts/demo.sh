@@ -50,4 +50,50 @@ say "shiplog history --limit 5";         "$shiplog" history --limit 5
 say "shiplog show $deploy";              "$shiplog" show "$deploy"
 say "shiplog metrics";                   "$shiplog" metrics
 say "shiplog verify (the chain, and every command's signature and authority)"; "$shiplog" verify
+# The Slack path: the server, with requests signed exactly as Slack signs them, and a local
+# stand-in for Slack that prints what the bot posts.
+if [ ! -f "$keys/slack-bot.key" ]; then
+    say "first Slack run: the bot key, and people mapped to Slack users"
+    for person in slack-bot dave erin frank grace; do "$shiplog" keys generate --out "$keys/$person.key" >/dev/null; done
+    "$shiplog" approvers add slack-bot --public-key "$(public_key slack-bot)" --slack-bot --key "$keys/admin.key"
+    "$shiplog" approvers add dave --public-key "$(public_key dave)" --slack-user U0DAVE --env staging --key "$keys/admin.key"
+    for person in erin frank grace; do
+        upper=$(echo "$person" | tr a-z A-Z)
+        "$shiplog" approvers add "$person" --public-key "$(public_key "$person")" --slack-user "U0$upper" --env staging,prod --key "$keys/admin.key"
+    done
+fi
+work=$(mktemp -d)
+python3 scripts/slack-standin.py "$work/slack.port" "$work/slack.log" & standin=$!
+for _ in $(seq 50); do [ -s "$work/slack.port" ] && break; sleep 0.1; done
+slack="http://127.0.0.1:$(cat "$work/slack.port")"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+secret="demo-signing-secret"
+SLACK_SIGNING_SECRET="$secret" SHIPLOG_BOT_KEY="$keys/slack-bot.key" SLACK_BOT_TOKEN="xoxb-demo" \
+    SLACK_API_URL="$slack/api" SHIPLOG_SLACK_CHANNEL="C0DEMO" "$shiplog" serve --port "$port" >"$work/server.log" 2>&1 & server=$!
+trap 'kill $server $standin 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+send() { python3 scripts/slack-send.py "http://127.0.0.1:$port" "$secret" "$@"; }
+
+slack_version="1.5.$(date +%s)"
+"$shiplog" build record --service web --version "$slack_version" --artifact "sha256:$(head -c 64 /dev/urandom | sha256sum | cut -c1-64)" --key "$keys/ci.key"
+say "shiplog serve on port $port; erin types: /shiplog deploy web $slack_version to prod from Slack"
+reply=$(send command U0ERIN "deploy web $slack_version to prod from Slack")
+echo "$reply"
+slack_deploy=$(echo "$reply" | grep -o 'd-[a-z0-9]*' | head -n 1)
+say "erin presses Approve on her own request; dave (staging only) presses Approve"
+send press U0ERIN approve "$slack_deploy" "$slack/respond"
+send press U0DAVE approve "$slack_deploy" "$slack/respond"
+say "frank and grace press Approve"
+send press U0FRANK approve "$slack_deploy" "$slack/respond"
+send press U0GRACE approve "$slack_deploy" "$slack/respond"
+say "a request that is not signed by Slack: refused"
+curl -s -o /dev/null -w 'HTTP %{http_code}\n' -X POST --data 'text=unlock+prod&user_id=U0ERIN' "http://127.0.0.1:$port/slack/commands"
+sleep 1
+say "what the bot sent to Slack (the stand-in's record)"
+cat "$work/slack.log"
+say "shiplog deploy gate $slack_deploy";  "$shiplog" deploy gate "$slack_deploy"
+say "shiplog history --actor frank";     "$shiplog" history --actor frank --limit 3
+kill -TERM "$server"; wait "$server" 2>/dev/null || true
+
+say "shiplog verify (the bot's signatures too)"; "$shiplog" verify
 say "shiplog db status";                 "$shiplog" db status

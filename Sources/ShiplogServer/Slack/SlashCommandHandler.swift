@@ -9,7 +9,9 @@ import ShiplogSlack
 /// A verified `/shiplog` command, carried out: the Slack user must be an enrolled person; the
 /// command is then decided by the same domain as the CLI's, signed by the bot key on that
 /// person's behalf with the Slack request as evidence, so the ledger records the person as the
-/// actor and `verify` checks the bot's signature and the mapping.
+/// actor and `verify` checks the bot's signature and the mapping. Queries read the projections
+/// as the server's projector keeps them (one NOTIFY behind the log at most), without catching up
+/// themselves: an acknowledgement has 3 seconds, and a hundred of them may arrive at once.
 struct SlashCommandHandler: Sendable {
     let ledger: LedgerService
     let pool: PostgresPool
@@ -71,7 +73,6 @@ struct SlashCommandHandler: Sendable {
             try await ledger.run(.cancelDeploy(id: try DeployID(id), reason: nil), signedWith: botKey, for: principal)
             return .inChannel("\(person) cancelled \(id)")
         case .status(let environment):
-            _ = try await Projector(pool: pool).catchUp()
             let rows = try await LedgerQueries(pool: pool).status(environment: environment)
             guard !rows.isEmpty else { return .ephemeral("nothing deployed\(environment.map { " to \($0)" } ?? "") yet") }
             return .ephemeral(
@@ -83,7 +84,6 @@ struct SlashCommandHandler: Sendable {
                     return line
                 }.joined(separator: "\n"))
         case .history(let environment, let service):
-            _ = try await Projector(pool: pool).catchUp()
             let rows = try await LedgerQueries(pool: pool).history(
                 HistoryFilter(environment: environment, service: service, limit: 10))
             guard !rows.isEmpty else { return .ephemeral("no deploys yet") }
@@ -98,7 +98,6 @@ struct SlashCommandHandler: Sendable {
                 "\(id): \(request.service) \(request.version) → \(request.environment) [\(status)], requested by \(request.requestedBy.name) — \(gateLine(ledger.evaluate(context)))")
         case .lock(let environment, let words):
             // `lock prod web flaky tests` locks web when web runs on prod; otherwise all of prod.
-            _ = try await Projector(pool: pool).catchUp()
             let services = Set(try await LedgerQueries(pool: pool).status(environment: environment).map(\.service))
             let service = words.count >= 2 && services.contains(words[0]) ? words[0] : nil
             let reason = (service == nil ? words : Array(words.dropFirst())).joined(separator: " ")
