@@ -54,6 +54,7 @@ public func buildApplication(
         services.append(
             OutboxWorker(
                 store: OutboxStore(pool: pool), ledger: ledger ?? LedgerService(store: LedgerStore(events: events), clock: clock),
+                events: events,
                 delivery: delivery, channel: configuration.slackChannel, pollInterval: configuration.outboxPollInterval))
     }
     return Application(

@@ -151,7 +151,7 @@ struct ApplicationRoleTests {
         #expect(
             try await Migrator().migrate(on: owner).map(\.name)
                 == ["0003_the_door.sql", "0004_judged_projections.sql", "0005_command_group_commit.sql", "0006_one_summary_wording.sql",
-                    "0007_projection_code.sql", "0008_signed_snapshots.sql", "0009_slack_replay_guard.sql", "0010_outbox.sql"] + Migration.bundledProjections.map(\.name))
+                    "0007_projection_code.sql", "0008_signed_snapshots.sql", "0009_slack_replay_guard.sql", "0010_outbox.sql", "0011_server_role.sql"] + Migration.bundledProjections.map(\.name))
         try await Migrator().requireCurrent(on: connection)
         let outcome = try await EventStore.append(
             [AppendRequest(stream: "release-d-1", events: [try testEvent()])], atomic: true, on: connection)
@@ -302,5 +302,27 @@ struct ApplicationRoleTests {
         #expect(error.sqlState == "57014")
         #expect(error.description.contains("statement timeout"))
         #expect(error.description.contains("run the command again"), "\(error)")
+    }
+
+    @Test("the server's tables are the server's: a CLI user's role reads them but cannot clear the replay guard or mark a message sent")
+    func serverTablesAreTheServers() async throws {
+        let (database, login) = try await ledger()
+        let user = try await PostgresConnection.connect(login)
+        for statement in [
+            "DELETE FROM slack_requests", "INSERT INTO slack_requests (signature, request_timestamp) VALUES ('v0=00', 1)",
+            "UPDATE outbox SET state = 'delivered'", "INSERT INTO slack_messages (subject, channel, ts) VALUES ('d-1', 'C1', '1.2')",
+        ] {
+            let error = try await #require(throws: PostgresError.self) { try await user.execute(unsafeSQL: statement) }
+            #expect(error.message.contains("permission denied"), "\(statement)")
+        }
+        #expect(try await user.query("SELECT count(*) FROM outbox")[0].decode(Int64.self, at: 0) == 0)
+
+        // The server's own login holds shiplog_server too.
+        let server = try await database.applicationLogin()
+        let role = try await PostgresConnection.connect(server).query("SELECT current_user::text")[0].decode(String.self, at: 0)
+        try await database.connect().execute(unsafeSQL: "GRANT shiplog_server TO \(role)")
+        let serving = try await PostgresConnection.connect(server)
+        try await serving.execute(unsafeSQL: "INSERT INTO slack_requests (signature, request_timestamp) VALUES ('v0=00', 1)")
+        try await serving.execute(unsafeSQL: "DELETE FROM slack_requests")
     }
 }

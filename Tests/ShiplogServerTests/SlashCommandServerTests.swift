@@ -169,6 +169,9 @@ struct SlashCommandServerTests {
             let signed = Self.headers(body)
             #expect(try await status(signed) == .ok)
             #expect(try await status(signed) == .unauthorized)
+            var recased = signed
+            recased[HTTPField.Name("X-Slack-Signature")!] = "v0=" + signed[HTTPField.Name("X-Slack-Signature")!]!.dropFirst(3).uppercased()
+            #expect(try await status(recased) == .unauthorized, "the same signature in capitals is the same request")
             #expect(try await team.count("slack_requests") == 1)
             #expect(try await team.ledger.deploy(try await requestStaging(team)).context.locks.map(\.reason) == ["incident 42"])
 

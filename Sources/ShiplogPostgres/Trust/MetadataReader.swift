@@ -12,7 +12,9 @@ enum MetadataReader {
         let fast: (CommandEnvelope, Signed?)?? = text.withUTF8 { utf8 in
             let prefix = #"{"command":""#.utf8, middle = #"","signer":""#.utf8
             let signerStart = prefix.count + 36 + middle.count
+            // Lowercase only: readers find the rest of a command by its id as text.
             guard utf8.count >= signerStart + 18, utf8.starts(with: prefix),
+                !utf8[prefix.count..<(prefix.count + 36)].contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "F")).contains($0) }),
                 UnsafeBufferPointer(rebasing: utf8[(prefix.count + 36)..<signerStart]).elementsEqual(middle),
                 let id = UUID(canonicalText: UnsafeBufferPointer(rebasing: utf8[prefix.count..<(prefix.count + 36)])),
                 let signer = try? SignerKeyID(String(decoding: utf8[signerStart..<(signerStart + 16)], as: UTF8.self))

@@ -18,6 +18,8 @@ import ShiplogSlack
 public struct OutboxWorker: Service {
     let store: OutboxStore
     let ledger: LedgerService
+    /// Reads a lock's stream whole (no snapshot: the notice needs the event at its position).
+    let events: EventStore
     let delivery: SlackDelivery
     let channel: String?
     let pollInterval: Duration
@@ -25,11 +27,12 @@ public struct OutboxWorker: Service {
     let backoff = RetryBackoff()
 
     init(
-        store: OutboxStore, ledger: LedgerService, delivery: SlackDelivery, channel: String?,
+        store: OutboxStore, ledger: LedgerService, events: EventStore, delivery: SlackDelivery, channel: String?,
         pollInterval: Duration = .milliseconds(200), logger: Logger = Logger(label: "shiplog.outbox")
     ) {
         self.store = store
         self.ledger = ledger
+        self.events = events
         self.delivery = delivery
         self.channel = channel
         self.pollInterval = pollInterval
@@ -40,8 +43,17 @@ public struct OutboxWorker: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var worked = false
             do {
-                for entry in try await store.claimDue() {
+                let due = try await store.claimDue()
+                for (index, entry) in due.enumerated() {
                     worked = true
+                    // A deploy's message shows the deploy as it stands: a later row for the same
+                    // deploy in hand says it all, so this one needs no message of its own.
+                    if !entry.eventType.hasPrefix("Environment"),
+                        due[(index + 1)...].contains(where: { $0.subject == entry.subject && !$0.eventType.hasPrefix("Environment") })
+                    {
+                        try await store.delivered(entry.id)
+                        continue
+                    }
                     await deliver(entry)
                     if Task.isShuttingDownGracefully { break }
                 }
@@ -121,9 +133,10 @@ public struct OutboxWorker: Service {
             return nil
         }
         let stream = EnvironmentLocks.stream(environment: environment, service: service)
-        let loaded = try await ledger.store.load([stream])
-        guard loaded.counted.contains(entry.position),
-            let event = loaded.events[stream]?.last(where: { $0.type == entry.eventType })
+        let loaded = try await LedgerStore(events: events).load([stream])
+        let recorded = try await events.read(fromPosition: entry.position, limit: 1)
+        guard loaded.counted.contains(entry.position), let row = recorded.first, row.position == entry.position,
+            let event = try? LedgerEvent.decode(type: row.type, payloadJSON: row.payload)
         else {
             try await store.skipped(entry.id, reason: "its event does not count")
             return nil

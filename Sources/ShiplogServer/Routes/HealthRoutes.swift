@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import ShiplogPostgres
 
 /// `GET /healthz` (the process answers), `GET /readyz` (the database answers, its schema is
@@ -12,6 +13,8 @@ struct HealthRoutes {
         var database: String
         var projectorLag: Int64?
     }
+
+    let logger = Logger(label: "shiplog.health")
 
     func add(to router: Router<ShiplogRequestContext>) {
         router.get("healthz") { _, _ in "ok\n" }
@@ -38,7 +41,9 @@ struct HealthRoutes {
             ServerMetrics.projectorLag.record(lag)
             return Readiness(ready: true, database: "ok", projectorLag: lag)
         } catch {
-            return Readiness(ready: false, database: "\(error)", projectorLag: nil)
+            logger.warning("not ready", metadata: ["error": "\(error)"])
+            let reason = (error as? MigrationError) != nil ? "migrations pending: run shiplog migrate" : "the database does not answer"
+            return Readiness(ready: false, database: reason, projectorLag: nil)
         }
     }
 }

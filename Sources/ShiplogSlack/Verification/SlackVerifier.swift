@@ -40,7 +40,8 @@ public struct SlackVerifier: Sendable {
         else {
             throw SlackRequestError(.badSignature, "the Slack signature does not match the body: not from Slack, or altered on the way")
         }
-        return VerifiedSlackRequest(body: request.body, timestamp: timestamp, signature: signature)
+        // Canonical (lowercase) form: the replay guard keys on it, so a re-cased copy is the same request.
+        return VerifiedSlackRequest(body: request.body, timestamp: timestamp, signature: "v0=" + Hex.encode(code))
     }
 
     /// What Slack signs: `v0:<timestamp>:<raw body>`.

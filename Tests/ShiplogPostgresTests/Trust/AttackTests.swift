@@ -243,4 +243,37 @@ struct AttackTests {
         }
         #expect(try await story.verify().firstBadPosition == position)
     }
+
+    @Test("events riding on a signed intent they do not belong to: a lax policy under a cancel of no deploy does not count")
+    func eventsUnderAnotherIntent() async throws {
+        let story = try await TrustStory.make()
+        let admin = try story.actor("admin", story.admin)
+        let lax = LedgerEvent.policySet(
+            .init(environment: prod, policy: EnvironmentPolicy(approvalsRequired: 0), setBy: admin, setAt: Date()))
+        let forged = try await story.forger.append(
+            [(.policy(prod), lax)], as: .cancelDeploy(id: try DeployID("d-nothing"), reason: nil), signedWith: story.bob)
+        let id = try await story.request()
+        #expect(try await story.ledger.gate(id.rawValue).required == 2)
+        let verification = try await story.verify()
+        #expect(verification.firstBadPosition == forged)
+        #expect(verification.reason?.contains("never requested") == true, "\(verification.reason ?? "")")
+    }
+
+    @Test("an old signed command appended again with its id in capitals: not a way around replay detection")
+    func recasedReplay() async throws {
+        let story = try await TrustStory.make()
+        try await story.ledger.lock(environment: "prod", service: "web", reason: "incident 1", key: story.alice)
+        try await story.ledger.unlock(environment: "prod", service: "web", reason: nil, key: story.alice)
+        try await story.ledger.lock(environment: "prod", service: "web", reason: "incident 2", key: story.alice)
+        let row = try await story.database.connect().query(
+            "SELECT stream, payload::text, metadata::text FROM events WHERE type = 'EnvironmentUnlocked'")[0]
+        let (stream, payload, metadata) = try row.decode((String, String, String).self)
+        let command = try #require(metadata.firstMatch(of: /"command":"([0-9a-f-]{36})"/)?.1)
+        let recased = metadata.replacingOccurrences(of: String(command), with: String(command).uppercased())
+        try await story.forger.store.append(
+            [try NewEvent(type: "EnvironmentUnlocked", payload: payload, metadata: recased, actor: "alice")], to: stream)
+        let id = try await story.request()
+        #expect(try await story.ledger.gate(id.rawValue).reasons.contains("web on prod is locked by alice: incident 2"))
+        #expect(try await story.verify().ok == false)
+    }
 }

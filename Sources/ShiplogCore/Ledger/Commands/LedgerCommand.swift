@@ -111,6 +111,53 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
         }
     }
 
+    /// The event types the domain can record for this command: a reader that cannot re-decide
+    /// it (its context is not loaded) still counts no event of another type.
+    public var eventTypes: Set<String> {
+        switch self {
+        case .initialize: ["LedgerInitialized"]
+        case .addAdmin: ["AdminAdded"]
+        case .removeAdmin: ["AdminRemoved"]
+        case .enrollApprover: ["ApproverEnrolled"]
+        case .revokeApprover: ["ApproverRevoked"]
+        case .setPolicy: ["PolicySet"]
+        case .setTarget: ["TargetSet"]
+        case .issueToken: ["TokenIssued"]
+        case .revokeToken: ["TokenRevoked"]
+        case .recordBuild: ["BuildRecorded"]
+        case .recordMigrationApplied: ["MigrationApplied"]
+        case .recordMigrationFailed: ["MigrationFailed"]
+        case .lock: ["EnvironmentLocked"]
+        case .unlock: ["EnvironmentUnlocked"]
+        case .raiseAlarm: ["AlarmRaised"]
+        case .resolveAlarm: ["AlarmResolved"]
+        case .requestDeploy: ["DeployRequested", "ActiveDeployOpened"]
+        case .approveDeploy: ["DeployApproved"]
+        case .rejectDeploy: ["DeployRejected", "ActiveDeployClosed"]
+        case .cancelDeploy: ["DeployCancelled", "ActiveDeployClosed"]
+        case .startDeploy: ["DeployStarted"]
+        case .succeedDeploy: ["DeploySucceeded", "ActiveDeployClosed"]
+        case .failDeploy: ["DeployFailed", "ActiveDeployClosed"]
+        case .startRollback: ["RollbackStarted", "ActiveDeployOpened", "ActiveDeployClosed"]
+        case .finishRollback: ["RollbackSucceeded", "RollbackFailed", "ActiveDeployClosed"]
+        }
+    }
+
+    /// The deploy a deploy command is about (a new one for a request).
+    public var deploy: DeployID? {
+        if case .requestDeploy(let id, _, _, _, _, _, _) = self { return id }
+        return existingDeploy
+    }
+
+    /// True for what a person may do from Slack through the bot: deploys, approvals, locks.
+    /// Trust, rules, builds and the system's own records take a key of their own.
+    public var allowedFromSlack: Bool {
+        switch self {
+        case .requestDeploy, .approveDeploy, .rejectDeploy, .cancelDeploy, .lock, .unlock: true
+        default: false
+        }
+    }
+
     /// Every scope a token can hold.
     public static let tokenScopes = ["alarm", "build", "deploy", "migration"]
 

@@ -33,7 +33,8 @@ public struct CommandEnvelope: Hashable, Sendable {
     /// last event also gives the intent's JSON text and the signature.
     public static func parse(metadataJSON: String) -> (envelope: CommandEnvelope, signed: (json: String, signature: SignatureBytes)?)? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(metadataJSON.utf8)) as? [String: Any],
-            let command = (object["command"] as? String).flatMap(UUID.init(uuidString:)),
+            // Lowercase only: readers find the rest of a command by its id as text.
+            let text = object["command"] as? String, text == text.lowercased(), let command = UUID(uuidString: text),
             let signer = (object["signer"] as? String).flatMap({ try? SignerKeyID($0) })
         else { return nil }
         let envelope = CommandEnvelope(commandID: command, signer: signer)

@@ -74,10 +74,13 @@ public enum LedgerJudge {
         let context = intent.command.contextStreams { id in
             world.deploys[id]?.request.map { ($0.environment, $0.service) }
         }
+        if context == nil, let id = intent.command.existingDeploy, world.isLoaded(.deploy(id), before: command.position) {
+            return .skipped(reason: "\(intent.command.name) names deploy \(id), which was never requested")
+        }
         guard let context,
             (context + [.ledger, .approvers, .tokens]).allSatisfy({ world.isLoaded($0, before: command.position) })
         else {
-            return companionJudgment(command)
+            return companionJudgment(command, in: world)
         }
         do {
             let decided = try decide(intent, in: world, verifier: verifier).appends.flatMap { append in
@@ -135,9 +138,31 @@ public enum LedgerJudge {
         return "says it happened at \(LedgerTime.secondsString(at)), after the log recorded it at \(LedgerTime.secondsString(recordedAt))"
     }
 
-    /// For a command whose context was not loaded: the slot events of a deploy come with the
-    /// deploy's own event.
-    static func companionJudgment(_ command: RecordedCommand) -> Judgment {
+    /// For a command whose context was not loaded, so that it cannot be decided again here: its
+    /// events must still be ones its signed command can produce — of its types, about its
+    /// deploy, naming the actor who may act for it, dated at its time — and the slot events of
+    /// a deploy come with the deploy's own event. `verify` decides it again in full.
+    static func companionJudgment(_ command: RecordedCommand, in world: LedgerWorld) -> Judgment {
+        let intent = command.intent
+        let types = intent.command.eventTypes
+        let acting = try? world.acting(for: intent).get()
+        for entry in command.entries {
+            let event = entry.event
+            guard types.contains(event.type) else {
+                return .skipped(reason: "\(event.type) is not what \(intent.command.name) records")
+            }
+            guard event.occurredAt == intent.at else {
+                return .skipped(reason: "\(event.type) is dated \(LedgerTime.payloadString(event.occurredAt)), not at its signed command's time")
+            }
+            if let actor = event.actor, actor != acting?.actor {
+                return .skipped(reason: "\(event.type) names \(actor.name) as its actor, who did not sign \(intent.command.name)")
+            }
+            if let deploy = intent.command.deploy {
+                if case .deploy(let id) = entry.stream, id != deploy {
+                    return .skipped(reason: "\(event.type) is about deploy \(id), not \(deploy) that the command names")
+                }
+            }
+        }
         let deploys = Set(command.entries.compactMap { entry -> DeployID? in
             if case .deploy(let id) = entry.stream { return id }
             return nil
@@ -149,7 +174,7 @@ public enum LedgerJudge {
             case .activeDeployClosed(let e): slot = e.deployID
             default: continue
             }
-            if !deploys.contains(slot) {
+            if !deploys.contains(slot) || (intent.command.deploy.map { $0 != slot } ?? true) {
                 return .skipped(reason: "\(entry.event.type) is recorded only with the command of deploy \(slot)")
             }
         }

@@ -194,6 +194,10 @@ public struct LedgerWorld: Sendable {
                         .notAuthorized,
                         "only the Slack bot key signs for a Slack user; \(signer.actor.name)'s key \(intent.signer) does not"))
             }
+            guard intent.command.allowedFromSlack else {
+                return .failure(
+                    LedgerError(.notAuthorized, "\(intent.command.name) cannot be done from Slack: it takes a person's own key"))
+            }
             guard let person = approvers.activeApprover(slackUserID: evidence.userID, at: .distantFuture), person.kind == .person
             else {
                 return .failure(
