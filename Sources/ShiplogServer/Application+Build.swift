@@ -33,8 +33,12 @@ public func buildApplication(
     let commands = zip(ledger, configuration.botKey).map { ledger, key in
         SlashCommandHandler(ledger: ledger, pool: pool, botKey: key)
     }
+    let http = HTTPClient(label: "shiplog.slack")
+    let webAPI = configuration.slackBotToken.map { _ in
+        SlackDelivery(http: http, apiURL: configuration.slackAPIURL, token: configuration.slackBotToken, webhookURL: nil)
+    }
     let interactions = zip(ledger, configuration.botKey).map { ledger, key in
-        InteractionHandler(ledger: ledger, botKey: key, http: HTTPClient(label: "shiplog.slack"))
+        InteractionHandler(ledger: ledger, botKey: key, http: http, slack: webAPI)
     }
     SlackRoutes(
         middleware: SlackVerificationMiddleware(
@@ -47,7 +51,6 @@ public func buildApplication(
     // the message in hand), the projector, and the pool last.
     var services: [any Service] = [PostgresPoolService(pool: pool), ProjectorService(projector: Projector(pool: pool))]
     if configuration.slackBotToken != nil || configuration.slackWebhookURL != nil {
-        let http = HTTPClient(label: "shiplog.outbox")
         let delivery = SlackDelivery(
             http: http, apiURL: configuration.slackAPIURL, token: configuration.slackBotToken,
             webhookURL: configuration.slackWebhookURL)

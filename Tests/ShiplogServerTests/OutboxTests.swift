@@ -192,4 +192,45 @@ struct OutboxTests {
             }
         }
     }
+
+    @Test("Reject opens a dialog; its reason rejects the deploy for the person; a refusal shows in the dialog")
+    func rejectDialog() async throws {
+        let team = try await SlashCommandServerTests.Team.make()
+        let slack = SlackWebAPIStandIn()
+        try await slack.application().test(.live) { slackClient in
+            try await Self.application(team, slackPort: try #require(slackClient.port)).test(.live) { client in
+                let requested = try await SlashCommandServerTests.post(client, "deploy web 1.2.3 to prod", as: "U0CAROL")
+                let id = try #require(
+                    requested.text.split(separator: " ").first { $0.hasPrefix("(d-") }.map { String($0.dropFirst().dropLast(2)) })
+                let press = ApprovalButtonTests.press("reject", deploy: id, user: "U0ALICE", respondingTo: try #require(slackClient.port))
+                try await client.execute(
+                    uri: "/slack/interactions", method: .post, headers: SlashCommandServerTests.headers(press), body: ByteBuffer(bytes: press)
+                ) { #expect($0.status == .ok) }
+                let dialog = try #require(await slack.delivered("views.open").first)
+                #expect(dialog.contains(#""callback_id":"reject""#) && dialog.contains(#""private_metadata":"\#(id)""#))
+
+                func submit(_ user: String, _ reason: String) async throws -> String {
+                    let payload: [String: Any] = [
+                        "type": "view_submission", "user": ["id": user, "team_id": "T0SHIP"], "team": ["id": "T0SHIP"],
+                        "view": [
+                            "callback_id": "reject", "private_metadata": id,
+                            "state": ["values": ["reason": ["reason": ["type": "plain_text_input", "value": reason]]]],
+                        ] as [String: Any],
+                    ]
+                    let body = FormBody.encode([("payload", String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self))])
+                    return try await client.execute(
+                        uri: "/slack/interactions", method: .post, headers: SlashCommandServerTests.headers(body), body: ByteBuffer(bytes: body)
+                    ) { response in
+                        #expect(response.status == .ok)
+                        return String(buffer: response.body)
+                    }
+                }
+                let refused = try await submit("U0DAVE", "not mine to say")
+                #expect(refused.contains(#""response_action":"errors""#) && refused.contains("prod"), "\(refused)")
+                #expect(try await submit("U0ALICE", "not this week").isEmpty)
+                let rejected = try await team.ledger.deploy(id).context.deploy.rejected
+                #expect(rejected?.rejectedBy.name.rawValue == "alice" && rejected?.reason == "not this week")
+            }
+        }
+    }
 }

@@ -23,9 +23,9 @@ struct SlackRoutes {
             guard let interactions else {
                 throw HTTPError(.serviceUnavailable, message: "Slack buttons need SHIPLOG_BOT_KEY on this server")
             }
-            await interactions.handle(context.slack, logger: context.logger)
-            // Slack reads nothing from this answer: what a press changed goes to its response_url.
-            return Response(status: .ok)
+            // A press's outcome goes to its response_url; a dialog's refusal comes back here.
+            guard let body = await interactions.handle(context.slack, logger: context.logger) else { return Response(status: .ok) }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
     }
 }

@@ -16,23 +16,36 @@ struct InteractionHandler: Sendable {
     let ledger: LedgerService
     let botKey: SigningKey
     let http: HTTPClient
+    /// The Web API, for the reject dialog (`views.open`); without a bot token, reject by command.
+    let slack: SlackDelivery?
 
-    func handle(_ slack: VerifiedSlackRequest, logger: Logger) async {
+    /// Answers a verified interaction; the returned JSON, if any, is the HTTP response body
+    /// Slack reads (a dialog's errors).
+    func handle(_ slack: VerifiedSlackRequest, logger: Logger) async -> [UInt8]? {
+        if let payload = slack.form["payload"], let submission = ViewSubmission(payload: payload) {
+            return await reject(submission, slack: slack, logger: logger)
+        }
         guard let payload = slack.form["payload"], let action = BlockAction(payload: payload) else {
             logger.debug("an interaction Shiplog does not act on")
-            return
+            return nil
         }
         let reply: [UInt8]
         switch action.actionID {
         case "approve":
             reply = await approve(action, slack: slack, logger: logger)
         case "reject":
-            reply = Self.ephemeral(
-                "To reject \(action.value), say why: /shiplog reject \(action.value) REASON")
+            if let web = self.slack, let trigger = action.triggerID {
+                switch await web.webAPI("views.open", body: ViewSubmission.rejectDialog(deployID: action.value, triggerID: trigger)) {
+                case .delivered: return nil
+                case .retry(let reason, _), .permanent(let reason):
+                    logger.warning("could not open the reject dialog", metadata: ["reason": "\(reason)"])
+                }
+            }
+            reply = Self.ephemeral("To reject \(action.value), say why: /shiplog reject \(action.value) REASON")
         default:
             reply = Self.ephemeral("Shiplog does not know the button '\(action.actionID)'")
         }
-        guard let url = action.responseURL else { return }
+        guard let url = action.responseURL else { return nil }
         do {
             let response = try await http.send(
                 HTTPRequest(method: .post, url: url, headers: [("Content-Type", "application/json")], body: reply))
@@ -41,6 +54,31 @@ struct InteractionHandler: Sendable {
             }
         } catch {
             logger.warning("could not reply to a button press", metadata: ["error": "\(error)"])
+        }
+        return nil
+    }
+
+    /// The reject dialog, submitted: the rejection is signed by the bot for the mapped person;
+    /// a refusal is shown in the dialog, on its reason field.
+    private func reject(_ submission: ViewSubmission, slack: VerifiedSlackRequest, logger: Logger) async -> [UInt8]? {
+        func dialogError(_ text: String) -> [UInt8] {
+            let object: [String: Any] = ["response_action": "errors", "errors": ["reason": text]]
+            return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+        }
+        do {
+            let evidence = SlackEvidence(
+                userID: try SlackUserID(submission.userID), teamID: submission.teamID, actionTimestamp: "",
+                requestTimestamp: String(slack.timestamp), requestSignature: slack.signature)
+            try await ledger.run(
+                .rejectDeploy(id: try DeployID(submission.deployID), reason: submission.reason), signedWith: botKey,
+                for: .slack(evidence))
+            return nil
+        } catch let refusal as LedgerError {
+            logger.notice("a Slack rejection was refused", metadata: ["reason": "\(refusal.message)"])
+            return dialogError(refusal.message)
+        } catch {
+            logger.error("a Slack rejection failed", metadata: ["error": "\(error)"])
+            return dialogError("Shiplog could not record that just now; try again in a moment")
         }
     }
 

@@ -14,7 +14,10 @@ public struct SlackReplayGuard: Sendable {
     /// Records `request`; throws `.replayed` when its signature was seen before.
     public func admit(_ request: VerifiedSlackRequest, now: Date = Date()) async throws {
         let oldest = Int64(now.timeIntervalSince1970) - 2 * SlackVerifier.tolerance
-        let first = try await pool.withConnection { connection in
+        let first = try await pool.withTransaction { connection in
+            // The row need not wait for its own disk flush: what a request writes to the ledger
+            // commits synchronously after it, and the log flushes everything before that point.
+            try await connection.execute(unsafeSQL: "SET LOCAL synchronous_commit = off")
             let rows = try await connection.query(
                 """
                 INSERT INTO slack_requests (signature, request_timestamp) VALUES (\(request.signature), \(request.timestamp))

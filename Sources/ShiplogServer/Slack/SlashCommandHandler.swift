@@ -16,6 +16,9 @@ struct SlashCommandHandler: Sendable {
     let ledger: LedgerService
     let pool: PostgresPool
     let botKey: SigningKey
+    /// Who is enrolled, judged, kept while the trust streams do not move: a hundred commands
+    /// at once need not each read and judge them (`verify` and every decision still do).
+    let people = EnrolledPeople()
 
     func handle(_ slack: VerifiedSlackRequest, logger: Logger) async -> SlackReply {
         let form = slack.form
@@ -33,7 +36,7 @@ struct SlashCommandHandler: Sendable {
             let evidence = SlackEvidence(
                 userID: try SlackUserID(user), teamID: team, actionTimestamp: form["trigger_id"] ?? "",
                 requestTimestamp: String(slack.timestamp), requestSignature: slack.signature)
-            let approvers = try await ledger.approvers()
+            let approvers = try await people.current(ledger: ledger, pool: pool)
             guard let person = approvers.activeApprover(slackUserID: evidence.userID, at: .distantFuture), person.kind == .person
             else {
                 logger.notice("a Slack user who is not enrolled tried a command", metadata: ["slackUser": "\(user)"])
