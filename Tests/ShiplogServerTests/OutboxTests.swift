@@ -79,6 +79,16 @@ actor SlackWebAPIStandIn {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: await self.history())))
         }
+        // An incoming webhook: "ok", or a plain-text error with a 4xx.
+        router.post("webhook") { request, _ -> Response in
+            var request = request
+            let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
+            let (status, _, json) = await self.answer("webhook", body: body)
+            if status == .ok, json.contains(#""ok":false"#) {
+                return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "channel_not_found")))
+            }
+            return Response(status: status, body: .init(byteBuffer: ByteBuffer(string: status == .ok ? "ok" : "")))
+        }
         router.post("api/:method") { request, context -> Response in
             var request = request
             let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
@@ -230,6 +240,27 @@ struct OutboxTests {
                 #expect(try await submit("U0ALICE", "not this week").isEmpty)
                 let rejected = try await team.ledger.deploy(id).context.deploy.rejected
                 #expect(rejected?.rejectedBy.name.rawValue == "alice" && rejected?.reason == "not this week")
+            }
+        }
+    }
+
+    @Test("with only an incoming webhook, notices go there as text; a webhook's 4xx is permanent")
+    func webhookOnly() async throws {
+        let team = try await SlashCommandServerTests.Team.make()
+        let slack = SlackWebAPIStandIn()
+        try await slack.application().test(.live) { slackClient in
+            var configuration = ServerConfiguration(
+                host: "127.0.0.1", port: 0, slackSigningSecret: SlashCommandServerTests.secret,
+                slackWebhookURL: "http://127.0.0.1:\(try #require(slackClient.port))/webhook", botKey: team.bot)
+            configuration.outboxPollInterval = .milliseconds(50)
+            try await buildApplication(configuration: configuration, pool: team.database.pool(maximumConnections: 8)).test(.live) { client in
+                _ = try await SlashCommandServerTests.post(client, "lock prod incident 42", as: "U0ALICE")
+                #expect(try await Self.eventually { await slack.delivered("webhook").count == 1 })
+                #expect(await slack.delivered("webhook").first?.contains("locked prod") == true)
+                await slack.set(.error("channel_not_found"))
+                _ = try await SlashCommandServerTests.post(client, "unlock prod", as: "U0ALICE")
+                let outbox = OutboxStore(pool: team.database.pool())
+                #expect(try await Self.eventually { try await outbox.list(failedOnly: true).first?.lastError?.contains("HTTP 404") == true })
             }
         }
     }
