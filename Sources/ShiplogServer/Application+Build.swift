@@ -56,7 +56,7 @@ public func buildApplication(
             webhookURL: configuration.slackWebhookURL)
         services.append(
             OutboxWorker(
-                store: OutboxStore(pool: pool), ledger: ledger ?? LedgerService(store: LedgerStore(events: events), clock: clock),
+                store: OutboxStore(pool: pool, claim: configuration.outboxClaimSeconds), ledger: ledger ?? LedgerService(store: LedgerStore(events: events), clock: clock),
                 events: events,
                 delivery: delivery, channel: configuration.slackChannel, pollInterval: configuration.outboxPollInterval))
     }

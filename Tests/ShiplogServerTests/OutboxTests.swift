@@ -20,6 +20,8 @@ actor SlackWebAPIStandIn {
         case error(String)
         /// Takes the message, then answers 502: to the bot, the outcome is unknown.
         case lostAnswer
+        /// Takes the message and holds the answer for a while (the server may die meanwhile).
+        case hold(seconds: Int)
     }
 
     struct Call: Sendable {
@@ -33,6 +35,12 @@ actor SlackWebAPIStandIn {
     private var nextTS = 1
 
     func set(_ mode: Mode) { self.mode = mode }
+
+    /// How long to hold the answer now.
+    var holding: Int {
+        if case .hold(let seconds) = mode { return seconds }
+        return 0
+    }
 
     func answer(_ method: String, body: String) -> (status: HTTPResponse.Status, headers: HTTPFields, json: String) {
         switch mode {
@@ -49,6 +57,10 @@ actor SlackWebAPIStandIn {
             calls.append(Call(method: method, body: body, answered: 200))
             nextTS += 1
             return (.badGateway, [:], "")
+        case .hold:
+            calls.append(Call(method: method, body: body, answered: 200))
+            nextTS += 1
+            return (.ok, [:], #"{"ok":true,"channel":"C0DEPLOYS","ts":"1764331200.\#(String(format: "%06d", nextTS))"}"#)
         case .ok:
             calls.append(Call(method: method, body: body, answered: 200))
             nextTS += 1
@@ -93,7 +105,9 @@ actor SlackWebAPIStandIn {
             var request = request
             let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
             let method = context.parameters.get("method") ?? ""
+            let hold = await self.holding
             let (status, headers, json) = await self.answer(method, body: body)
+            if hold > 0 { try await Task.sleep(for: .seconds(hold)) }
             var fields = headers
             fields[.contentType] = "application/json"
             return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: json)))

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     public var botKey: SigningKey?
     /// How often the outbox worker looks for messages to deliver when it has none.
     public var outboxPollInterval: Duration = .milliseconds(200)
+    /// `SHIPLOG_OUTBOX_CLAIM_SECONDS`: how long a message a worker took is left to it before
+    /// another worker (or this one, restarted) takes it again.
+    public var outboxClaimSeconds: TimeInterval = 60
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, slackSigningSecret: [UInt8]? = nil, slackBotToken: String? = nil,
@@ -77,6 +80,12 @@ public struct ServerConfiguration: Sendable {
         }
         configuration.slackAPIURL = value("SLACK_API_URL") ?? "https://slack.com/api"
         configuration.slackChannel = value("SHIPLOG_SLACK_CHANNEL")
+        if let text = value("SHIPLOG_OUTBOX_CLAIM_SECONDS") {
+            guard let seconds = TimeInterval(text), seconds >= 1 else {
+                throw ServerConfigurationError("SHIPLOG_OUTBOX_CLAIM_SECONDS is '\(text)': give a number of seconds, at least 1")
+            }
+            configuration.outboxClaimSeconds = seconds
+        }
         if let path = value("SHIPLOG_BOT_KEY") {
             do {
                 let passphrase = try value("SHIPLOG_BOT_KEY_PASSPHRASE_FILE").map(KeyFile.readPassphrase(fromFile:))

@@ -5,13 +5,14 @@ import ShiplogPostgres
 /// replicas may each run a worker), and marked as they go.
 public struct OutboxStore: Sendable {
     public let pool: PostgresPool
+    /// How long a claimed row is left to its worker before another may take it (the worker may
+    /// have died in the middle of a delivery).
+    public let claim: TimeInterval
 
-    public init(pool: PostgresPool) {
+    public init(pool: PostgresPool, claim: TimeInterval = 60) {
         self.pool = pool
+        self.claim = claim
     }
-
-    /// How long a claimed row is left to its worker before another may take it.
-    static let claim: TimeInterval = 60
 
     /// Takes up to `limit` due rows, oldest first.
     func claimDue(limit: Int = 20) async throws -> [OutboxEntry] {
@@ -19,7 +20,7 @@ public struct OutboxStore: Sendable {
             try Self.entries(
                 await connection.query(
                     """
-                    UPDATE outbox SET claimed_until = clock_timestamp() + make_interval(secs => \(Self.claim)),
+                    UPDATE outbox SET claimed_until = clock_timestamp() + make_interval(secs => \(claim)),
                                       claims = claims + 1
                      WHERE id IN (SELECT id FROM outbox
                                    WHERE state = 'pending' AND next_attempt_at <= clock_timestamp()

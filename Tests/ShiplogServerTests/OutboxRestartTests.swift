@@ -1,0 +1,92 @@
+import Foundation
+import HummingbirdTesting
+import ShiplogCore
+import ShiplogCrypto
+import ShiplogLedger
+import ShiplogPostgres
+import ShiplogServer
+import Testing
+
+/// The real `shiplog serve`, killed with SIGKILL while Slack holds its post's answer: started
+/// again, it finds the message in the channel and does not post it twice.
+@Suite("The server: an outbox that survives SIGKILL")
+struct OutboxRestartTests {
+    /// The `shiplog` executable `swift build --build-tests` put beside the tests.
+    static func executable() throws -> String {
+        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let candidate = folder.appending(path: "shiplog").path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue { return candidate }
+            folder.deleteLastPathComponent()
+        }
+        throw TestDatabaseError("the shiplog executable was not found near the tests; build it with swift build --build-tests")
+    }
+
+    static func freePort() -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("SIGKILL in the middle of a delivery: on restart the message is delivered, and posted once")
+    func killedMidDelivery() async throws {
+        let team = try await SlashCommandServerTests.Team.make()
+        let directory = FileManager.default.temporaryDirectory.appending(path: "shiplog-restart-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try KeyFile.write(team.bot, to: directory + "/bot.key")
+        let slack = SlackWebAPIStandIn()
+        await slack.set(.hold(seconds: 5))
+        try await slack.application().test(.live) { slackClient in
+            let port = Self.freePort()
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_URL"] = team.database.conninfo
+            environment["SHIPLOG_HOME"] = "/nonexistent/shiplog-home"
+            environment["SLACK_SIGNING_SECRET"] = String(decoding: SlashCommandServerTests.secret, as: UTF8.self)
+            environment["SHIPLOG_BOT_KEY"] = directory + "/bot.key"
+            environment["SLACK_BOT_TOKEN"] = "xoxb-test"
+            environment["SLACK_API_URL"] = "http://127.0.0.1:\(try #require(slackClient.port))/api"
+            environment["SHIPLOG_SLACK_CHANNEL"] = "C0DEPLOYS"
+            environment["SHIPLOG_OUTBOX_CLAIM_SECONDS"] = "1"
+            func serve() throws -> Process {
+                let server = Process()
+                server.executableURL = URL(fileURLWithPath: try Self.executable())
+                server.arguments = ["serve", "--port", String(port)]
+                server.environment = environment
+                server.standardOutput = FileHandle.nullDevice
+                server.standardError = FileHandle.nullDevice
+                try server.run()
+                return server
+            }
+
+            let first = try serve()
+            // The CLI's door appends the lock; the server's worker picks its message up.
+            let alice = SigningKey.generate()
+            _ = try await team.ledger.enrollApprover(
+                name: "alice2", publicKey: alice.publicKey.base64, slackUser: nil, environments: ["prod"], kind: .person, key: team.admin)
+            try await team.ledger.lock(environment: "prod", service: nil, reason: "incident 7", key: alice)
+            #expect(try await OutboxTests.eventually { await slack.calls.count == 1 }, "the post reached Slack")
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+            #expect(first.terminationReason == .uncaughtSignal)
+            await slack.set(.ok)
+
+            let second = try serve()
+            defer {
+                second.terminate()
+                second.waitUntilExit()
+            }
+            let outbox = OutboxStore(pool: team.database.pool())
+            #expect(try await OutboxTests.eventually(20) { try await outbox.list().first?.state == "delivered" })
+            #expect(await slack.delivered("chat.postMessage").count == 1, "posted once")
+            #expect(try await outbox.list().first.map { $0.claims >= 2 } == true)
+        }
+    }
+}
