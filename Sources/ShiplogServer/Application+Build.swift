@@ -31,7 +31,9 @@ public func buildApplication(
         LedgerService(store: LedgerStore(events: events, snapshotKey: key), clock: clock)
     }
     let commands = zip(ledger, configuration.botKey).map { ledger, key in
-        SlashCommandHandler(ledger: ledger, pool: pool, botKey: key)
+        SlashCommandHandler(
+            ledger: ledger, pool: pool, botKey: key,
+            outboxPostsMessages: configuration.slackBotToken != nil && configuration.slackChannel != nil)
     }
     let http = HTTPClient(label: "shiplog.slack")
     let webAPI = configuration.slackBotToken.map { _ in

@@ -224,8 +224,8 @@ struct OutboxTests {
         try await slack.application().test(.live) { slackClient in
             try await Self.application(team, slackPort: try #require(slackClient.port)).test(.live) { client in
                 let requested = try await SlashCommandServerTests.post(client, "deploy web 1.2.3 to prod", as: "U0CAROL")
-                let id = try #require(
-                    requested.text.split(separator: " ").first { $0.hasPrefix("(d-") }.map { String($0.dropFirst().dropLast(2)) })
+                #expect(requested.text.hasPrefix("carol requested web 1.2.3 to prod: d-"), "the message itself comes from the outbox")
+                let id = try #require(requested.text.firstMatch(of: /d-[a-z0-9]+/)).description
                 let press = ApprovalButtonTests.press("reject", deploy: id, user: "U0ALICE", respondingTo: try #require(slackClient.port))
                 try await client.execute(
                     uri: "/slack/interactions", method: .post, headers: SlashCommandServerTests.headers(press), body: ByteBuffer(bytes: press)

@@ -19,6 +19,9 @@ struct SlashCommandHandler: Sendable {
     /// Who is enrolled, judged, kept while the trust streams do not move: a hundred commands
     /// at once need not each read and judge them (`verify` and every decision still do).
     let people = EnrolledPeople()
+    /// True when the outbox posts approval messages to the channel (a bot token and a channel):
+    /// then the command's reply says what happened and the message comes from there, once.
+    var outboxPostsMessages = false
 
     func handle(_ slack: VerifiedSlackRequest, logger: Logger) async -> SlackReply {
         let form = slack.form
@@ -65,7 +68,8 @@ struct SlashCommandHandler: Sendable {
             let gate = ledger.evaluate(context)
             let line = "\(person) requested \(service) \(version) to \(environment): \(id) — \(gateLine(gate))"
             // Where approvals are needed, the channel gets the approval message with its buttons.
-            return .inChannel(line, message: gate.required > 0 ? ApprovalMessage(context, gate: gate) : nil)
+            let message = gate.required > 0 && !outboxPostsMessages ? ApprovalMessage(context, gate: gate) : nil
+            return .inChannel(line, message: message)
         case .approve(let id):
             try await ledger.approve(id, key: botKey, for: principal)
             return .inChannel("\(person) approved \(id) — \(gateLine(try await ledger.gate(id)))")
