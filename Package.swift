@@ -69,6 +69,9 @@ let package = Package(
         .executableTarget(name: "EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedMigrationsTool"]),
 
+        // A fresh database per test in the throwaway PostgreSQL `make test` starts.
+        .target(name: "ShiplogTestSupport", dependencies: ["ShiplogPostgres"], path: "Tests/ShiplogTestSupport"),
+
         // Golden/ holds one payload file per event type, read by path (EventGoldenTests).
         .testTarget(name: "ShiplogCoreTests", dependencies: ["ShiplogCore"], exclude: ["Golden"]),
         .testTarget(name: "ShiplogCryptoTests", dependencies: ["ShiplogCrypto"]),
@@ -78,13 +81,14 @@ let package = Package(
             name: "ShiplogServerTests",
             dependencies: [
                 "ShiplogServer", "ShiplogSlack", "ShiplogLedger", "ShiplogPostgres", "ShiplogCore", "ShiplogCrypto",
+                "ShiplogTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
         .testTarget(
             name: "ShiplogPostgresTests",
             dependencies: [
-                "ShiplogPostgres", "ShiplogLedger", "ShiplogCore", "ShiplogCrypto",
+                "ShiplogPostgres", "ShiplogLedger", "ShiplogCore", "ShiplogCrypto", "ShiplogTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogTestSupport
 import HummingbirdTesting
 import ShiplogCore
 import ShiplogCrypto

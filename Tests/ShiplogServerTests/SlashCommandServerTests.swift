@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogTestSupport
 import ShiplogCore
 import ShiplogPostgres
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogTestSupport
 import Logging
 import ServiceLifecycle
 import Testing

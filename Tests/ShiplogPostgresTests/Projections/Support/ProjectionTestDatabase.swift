@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogTestSupport
 import ShiplogPostgres
 
 /// A fresh, migrated database on the test server (`scripts/with-test-postgres.sh` exports

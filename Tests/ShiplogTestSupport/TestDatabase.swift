@@ -4,15 +4,15 @@ import ShiplogPostgres
 /// A fresh, empty database of its own for one test, in the throwaway PostgreSQL that
 /// `scripts/with-test-postgres.sh` starts (`make test` runs it). Tests run in parallel, so none
 /// shares a database with another.
-struct TestDatabase: Sendable {
-    let name: String
+public struct TestDatabase: Sendable {
+    public let name: String
     /// libpq `key=value` string for this database; the user is the cluster's superuser.
-    let conninfo: String
-    let configuration: PostgresConfiguration
+    public let conninfo: String
+    public let configuration: PostgresConfiguration
 
     /// Creates `shiplog_test_<random>` and, unless told otherwise, applies the bundled migrations.
     /// Fails (never skips) when the test server is not configured or not reachable.
-    static func create(migrated: Bool = true) async throws -> TestDatabase {
+    public static func create(migrated: Bool = true) async throws -> TestDatabase {
         let server = try serverConninfo()
         let admin: PostgresConnection
         do {
@@ -34,7 +34,7 @@ struct TestDatabase: Sendable {
     }
 
     /// The `SHIPLOG_TEST_POSTGRES` prefix (host and user, no dbname).
-    static func serverConninfo() throws -> String {
+    public static func serverConninfo() throws -> String {
         guard let server = ProcessInfo.processInfo.environment["SHIPLOG_TEST_POSTGRES"],
             !server.trimmingCharacters(in: .whitespaces).isEmpty
         else {
@@ -45,22 +45,22 @@ struct TestDatabase: Sendable {
         return server
     }
 
-    func connect() async throws -> PostgresConnection {
+    public func connect() async throws -> PostgresConnection {
         try await PostgresConnection.connect(configuration)
     }
 
-    func pool(maximumConnections: Int = 4) -> PostgresPool {
+    public func pool(maximumConnections: Int = 4) -> PostgresPool {
         PostgresPool(configuration: configuration, maximumConnections: maximumConnections)
     }
 
-    func store(maximumConnections: Int = 4, groupCommit: Bool = false) -> EventStore {
+    public func store(maximumConnections: Int = 4, groupCommit: Bool = false) -> EventStore {
         EventStore(pool: pool(maximumConnections: maximumConnections), groupCommit: groupCommit)
     }
 
     /// A new login role holding shiplog_app and nothing else, which is the whole set-up the
     /// README asks for a user, and this database's settings for connecting as it. Roles are
     /// cluster-wide and the tests run in parallel, so each call makes a role of its own.
-    func applicationLogin(holdingApplicationRole: Bool = true) async throws -> PostgresConfiguration {
+    public func applicationLogin(holdingApplicationRole: Bool = true) async throws -> PostgresConfiguration {
         let role = "shiplog_login_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let admin = try await connect()
         try await admin.execute(unsafeSQL: "CREATE ROLE \(role) LOGIN")
@@ -70,7 +70,7 @@ struct TestDatabase: Sendable {
 
     /// A superuser connection on which the append-only triggers do not fire: how an attacker
     /// with the database's superuser password would rewrite history.
-    func tamperingConnection() async throws -> PostgresConnection {
+    public func tamperingConnection() async throws -> PostgresConnection {
         let connection = try await connect()
         try await connection.execute(unsafeSQL: "SET session_replication_role = replica")
         return connection
@@ -78,7 +78,7 @@ struct TestDatabase: Sendable {
 }
 
 /// The test database could not be made; says how to run the tests.
-struct TestDatabaseError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct TestDatabaseError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
