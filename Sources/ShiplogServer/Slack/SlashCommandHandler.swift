@@ -124,6 +124,7 @@ struct SlashCommandHandler: Sendable {
 
     private func gateLine(_ gate: GateDecision) -> String {
         if gate.allowed { return "the gate is open (\(gate.approvals) of \(gate.required) approvals)" }
-        return "\(gate.approvals) of \(gate.required) approvals; " + gate.reasons.joined(separator: "; ")
+        // The gate's reasons already say how many approvals it has and needs.
+        return gate.reasons.isEmpty ? "\(gate.approvals) of \(gate.required) approvals" : gate.reasons.joined(separator: "; ")
     }
 }
