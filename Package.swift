@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "ShiplogCLITests",
             dependencies: [
-                "shiplog", "ShiplogPostgres",
+                "shiplog", "ShiplogPostgres", "ShiplogTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogTestSupport
 import Testing
 
 /// The deployment ledger driven through the real `shiplog` binary, as a team would use it.
@@ -48,7 +49,7 @@ struct LedgerStoryTests {
     static func ledger(as login: Login = .owner) async throws -> Ledger {
         let database = try await TestDatabase.create()
         var shiplog = ShiplogBinary(database: database)
-        if login == .applicationRole { shiplog.environment["DATABASE_URL"] = try await database.applicationLogin() }
+        if login == .applicationRole { shiplog.environment["DATABASE_URL"] = try await database.applicationLoginURL() }
         let keys = FileManager.default.temporaryDirectory.appending(path: "shiplog-keys-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
         let ledger = Ledger(database: database, shiplog: shiplog, keys: keys)

@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogTestSupport
 import Testing
 
 /// The README's set-up for a user: `CREATE ROLE deployer LOGIN; GRANT shiplog_app TO deployer`,
@@ -14,7 +15,7 @@ struct LoginRoleCommandTests {
         var owner = ShiplogBinary(database: database)
         owner.environment["DATABASE_URL"] = try await database.ownerLogin()
         var deployer = ShiplogBinary(database: database)
-        deployer.environment["DATABASE_URL"] = try await database.applicationLogin()
+        deployer.environment["DATABASE_URL"] = try await database.applicationLoginURL()
 
         let refused = try await deployer("migrate")
         #expect(refused.status == 1)
@@ -39,7 +40,7 @@ struct LoginRoleCommandTests {
     func lockTimeoutMessage() async throws {
         let database = try await TestDatabase.create()
         var deployer = ShiplogBinary(database: database)
-        deployer.environment["DATABASE_URL"] = try await database.applicationLogin()
+        deployer.environment["DATABASE_URL"] = try await database.applicationLoginURL()
         let holder = try await database.connect()
         try await holder.execute(unsafeSQL: "ALTER FUNCTION \(Self.appendSignature) SET lock_timeout = '200ms'")
         try await holder.execute(unsafeSQL: "BEGIN; SELECT 1 FROM shiplog_head FOR UPDATE")
@@ -58,7 +59,7 @@ struct LoginRoleCommandTests {
     func appendTimeoutMessage() async throws {
         let database = try await TestDatabase.create()
         var deployer = ShiplogBinary(database: database)
-        deployer.environment["DATABASE_URL"] = try await database.applicationLogin()
+        deployer.environment["DATABASE_URL"] = try await database.applicationLoginURL()
         try await database.connect().execute(
             unsafeSQL: "CREATE OR REPLACE FUNCTION shiplog_append_timeout() RETURNS interval LANGUAGE sql STABLE AS $$ SELECT interval '1 microsecond' $$")
 

@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogTestSupport
 import Testing
 
 /// Input the real binary refuses with a message, before it can crash or reach SQL.

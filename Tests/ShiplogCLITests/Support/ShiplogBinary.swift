@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogTestSupport
 
 /// What one run of the built `shiplog` binary did.
 struct ShiplogRun: Sendable, CustomStringConvertible {
