@@ -36,7 +36,7 @@ public struct LedgerService: Sendable {
     /// already recorded returns its receipt again (a retried request lands once).
     @discardableResult
     public func submit(_ signed: SignedIntent) async throws -> CommandReceipt {
-        try await submit(signed, streams: try await contextStreams(signed.intent.command), loaded: nil)
+        try await submit(signed, streams: try await contextStreams(signed.intent.command, at: signed.intent.at), loaded: nil)
     }
 
     /// `submit` with the streams known, and perhaps already read (`firstLoad`, for the first
@@ -101,12 +101,12 @@ public struct LedgerService: Sendable {
     }
 
     /// The streams a command reads; an existing deploy's are found from its request.
-    func contextStreams(_ command: LedgerCommand) async throws -> [LedgerStream] {
-        if let streams = command.contextStreams(deploy: { _ in nil }) { return streams }
+    func contextStreams(_ command: LedgerCommand, at now: Date) async throws -> [LedgerStream] {
+        if let streams = command.contextStreams(at: now, deploy: { _ in nil }) { return streams }
         // A command on an existing deploy that names only its id: its request says where it runs.
         guard let id = command.existingDeploy else { return [] }
         let request = try await existingDeploy(id.rawValue).1
-        return command.contextStreams(deploy: { _ in (request.environment, request.service) }) ?? []
+        return command.contextStreams(at: now, deploy: { _ in (request.environment, request.service) }) ?? []
     }
 
     /// Refuses an intent whose signature does not verify with its signer's enrolled key (or,

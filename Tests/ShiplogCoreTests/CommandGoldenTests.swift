@@ -83,6 +83,11 @@ import Testing
                 (.failDeploy(id: deployID("d-42"), reason: "health checks failed"), .signer),
                 (.startRollback(id: deployID("d-42"), alarm: alarm, reason: nil, automatic: true), .signer),
                 (.finishRollback(id: deployID("d-42"), succeeded: false, reason: "ECS refused"), .signer),
+                (
+                    .recordRefusal(
+                        evidence: evidence, attempt: "/shiplog deploy web 1.2.3 to prod", deployID: nil,
+                        reason: "Slack user U0ALICE is not enrolled"), .signer
+                ),
             ]
             return commands.map { command, principal in
                 CommandIntent(

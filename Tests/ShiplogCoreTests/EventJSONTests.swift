@@ -148,6 +148,11 @@ enum SampleEvents {
                     .init(
                         deployID: d42, environment: prod, service: web, reason: "ECS timeout", recordedBy: alice.actor,
                         failedAt: at)),
+                .actionRefused(
+                    .init(
+                        evidence: evidence, person: alice.name, attempt: "approve d-42", deployID: d42,
+                        reason: "approval refused: alice requested d-42 and may not approve it", recordedBy: bot.actor,
+                        refusedAt: at)),
             ]
         }
     }
@@ -157,7 +162,7 @@ enum SampleEvents {
     @Test func samplesCoverTheWholeCatalogue() throws {
         let types = try SampleEvents.all.map(\.type)
         #expect(Set(types) == Set(LedgerEvent.allTypes))
-        #expect(LedgerEvent.allTypes.count == 28)
+        #expect(LedgerEvent.allTypes.count == 29)
         for type in [
             "LedgerInitialized", "DeployRequested", "DeployApproved", "RollbackFailed", "TargetSet", "TokenIssued",
         ] {
@@ -201,7 +206,7 @@ enum SampleEvents {
         #expect(error?.code == .malformedEvent)
         #expect(
             error?.message
-                == "unknown event type 'DeployTeleported': this Shiplog knows 28 types; is the ledger from a newer version?"
+                == "unknown event type 'DeployTeleported': this Shiplog knows 29 types; is the ledger from a newer version?"
         )
     }
 

@@ -101,6 +101,10 @@ struct ApprovalButtonTests {
 
                 let gate = try await team.ledger.gate(id)
                 #expect(gate.allowed && gate.approvals == 2)
+                // The presses that could not count are recorded for audit, under each person.
+                let refused = try await team.refusals()
+                #expect(refused.map(\.actor) == ["carol", "dave", "bob"], "\(refused)")
+                #expect(refused.allSatisfy { $0.summary == "approve \(id)" })
             }
         }
         #expect(try await ChainVerifier(pool: team.database.pool()).verify().ok)

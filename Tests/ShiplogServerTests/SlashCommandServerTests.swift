@@ -57,6 +57,14 @@ struct SlashCommandServerTests {
                 pool: database.pool(maximumConnections: 8))
         }
 
+        /// The refusals on the ledger, as `audit` lists them: who (the person, else the bot)
+        /// and the Slack user, in log order.
+        func refusals() async throws -> [(actor: String, slackUser: String, summary: String)] {
+            try await database.connect().query(
+                "SELECT actor, payload->'evidence'->>'userID', payload->>'attempt' FROM events WHERE type = 'ActionRefused' ORDER BY position"
+            ).map { row in try row.decode((String, String, String).self) }.map { ($0.0, $0.1, $0.2) }
+        }
+
         func count(_ table: String) async throws -> Int64 {
             try await database.connect().query("SELECT count(*) FROM \(unsafeRaw: table)")[0].decode(Int64.self, at: 0)
         }
@@ -137,6 +145,13 @@ struct SlashCommandServerTests {
             let stranger = try await Self.post(client, "deploy web 1.2.3 to staging", as: "U0NOBODY")
             #expect(stranger.response_type == "ephemeral" && stranger.text.contains("Shiplog does not know you (U0NOBODY)"))
         }
+        // Every refusal of who was asking is on the ledger: carol's own approval, dave's, bob's
+        // second, and the stranger's deploy, under the bot (no person maps to U0NOBODY).
+        let refusals = try await team.refusals()
+        #expect(refusals.map(\.actor) == ["carol", "dave", "bob", "slack-bot"], "\(refusals)")
+        #expect(refusals.last?.slackUser == "U0NOBODY" && refusals.last?.summary == "/shiplog deploy web 1.2.3 to staging")
+        let daves = try await LedgerQueries(pool: team.database.pool()).audit(actor: "dave")
+        #expect(daves.contains { $0.type == "ActionRefused" && $0.summary.contains("approve d-") }, "\(daves)")
         let verification = try await ChainVerifier(pool: team.database.pool()).verify()
         #expect(verification.ok, "\(verification.reason ?? "")")
     }

@@ -19,6 +19,8 @@ struct InteractionHandler: Sendable {
     /// The Web API, for the reject dialog (`views.open`); without a bot token, reject by command.
     let slack: SlackDelivery?
 
+    private var refusals: RefusalRecorder { RefusalRecorder(ledger: ledger, botKey: botKey) }
+
     /// Answers a verified interaction; the returned JSON, if any, is the HTTP response body
     /// Slack reads (a dialog's errors).
     func handle(_ slack: VerifiedSlackRequest, logger: Logger) async -> [UInt8]? {
@@ -75,6 +77,14 @@ struct InteractionHandler: Sendable {
             return nil
         } catch let refusal as LedgerError {
             logger.notice("a Slack rejection was refused", metadata: ["reason": "\(refusal.message)"])
+            if RefusalRecorder.isRecorded(refusal), let user = try? SlackUserID(submission.userID) {
+                let evidence = SlackEvidence(
+                    userID: user, teamID: submission.teamID, actionTimestamp: "",
+                    requestTimestamp: String(slack.timestamp), requestSignature: slack.signature)
+                await refusals.record(
+                    evidence, attempt: "reject \(submission.deployID)", deploy: submission.deployID, reason: refusal.message,
+                    logger: logger)
+            }
             return dialogError(refusal.message)
         } catch {
             logger.error("a Slack rejection failed", metadata: ["error": "\(error)"])
@@ -83,16 +93,22 @@ struct InteractionHandler: Sendable {
     }
 
     private func approve(_ action: BlockAction, slack: VerifiedSlackRequest, logger: Logger) async -> [UInt8] {
+        var evidence: SlackEvidence?
         do {
-            let evidence = SlackEvidence(
+            let pressed = SlackEvidence(
                 userID: try SlackUserID(action.userID), teamID: action.teamID, actionTimestamp: action.actionTimestamp,
                 requestTimestamp: String(slack.timestamp), requestSignature: slack.signature)
-            try await ledger.approve(action.value, key: botKey, for: .slack(evidence))
+            evidence = pressed
+            try await ledger.approve(action.value, key: botKey, for: .slack(pressed))
             let (context, _, _) = try await ledger.deploy(action.value)
             return ApprovalMessage(context, gate: ledger.evaluate(context)).json(["replace_original": true])
         } catch let error as LedgerError {
             logger.notice(
                 "a Slack approval did not count", metadata: ["slackUser": "\(action.userID)", "deploy": "\(action.value)", "reason": "\(error.message)"])
+            if RefusalRecorder.isRecorded(error), let evidence {
+                await refusals.record(
+                    evidence, attempt: "approve \(action.value)", deploy: action.value, reason: error.message, logger: logger)
+            }
             return Self.ephemeral("Your approval of \(action.value) does not count: \(error.message)")
         } catch {
             logger.error("a Slack approval failed", metadata: ["error": "\(error)"])

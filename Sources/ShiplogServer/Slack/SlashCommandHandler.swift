@@ -23,6 +23,8 @@ struct SlashCommandHandler: Sendable {
     /// then the command's reply says what happened and the message comes from there, once.
     var outboxPostsMessages = false
 
+    private var refusals: RefusalRecorder { RefusalRecorder(ledger: ledger, botKey: botKey) }
+
     func handle(_ slack: VerifiedSlackRequest, logger: Logger) async -> SlackReply {
         let form = slack.form
         let command: SlashCommand
@@ -40,13 +42,21 @@ struct SlashCommandHandler: Sendable {
                 userID: try SlackUserID(user), teamID: team, actionTimestamp: form["trigger_id"] ?? "",
                 requestTimestamp: String(slack.timestamp), requestSignature: slack.signature)
             let approvers = try await people.current(ledger: ledger, pool: pool)
+            let attempt = "/shiplog \(form["text"] ?? "")"
             guard let person = approvers.activeApprover(slackUserID: evidence.userID, at: .distantFuture), person.kind == .person
             else {
                 logger.notice("a Slack user who is not enrolled tried a command", metadata: ["slackUser": "\(user)"])
+                let reason = "Slack user \(user) is not enrolled"
+                await refusals.record(evidence, attempt: attempt, deploy: command.deployID, reason: reason, logger: logger)
                 return .ephemeral(
                     "Shiplog does not know you (\(user)): ask an admin to enroll you with shiplog approvers add NAME --public-key KEY --slack-user \(user)")
             }
-            return try await carryOut(command, by: person.name.rawValue, for: .slack(evidence))
+            do {
+                return try await carryOut(command, by: person.name.rawValue, for: .slack(evidence))
+            } catch let error as LedgerError where RefusalRecorder.isRecorded(error) {
+                await refusals.record(evidence, attempt: attempt, deploy: command.deployID, reason: error.message, logger: logger)
+                return .ephemeral(error.message)
+            }
         } catch let error as LedgerError {
             return .ephemeral(error.message)
         } catch {

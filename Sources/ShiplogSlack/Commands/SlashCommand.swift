@@ -20,6 +20,14 @@ public enum SlashCommand: Hashable, Sendable {
     case unlock(environment: String, service: String?)
     case help
 
+    /// The deploy id the command names, if any.
+    public var deployID: String? {
+        switch self {
+        case .approve(let id), .reject(let id, _), .cancel(let id), .show(let id): id
+        default: nil
+        }
+    }
+
     /// Every verb with its usage, in the order `help` lists them.
     public static let usages: [(verb: String, usage: String)] = [
         ("deploy", "/shiplog deploy SERVICE VERSION to ENV [reason]"),

@@ -110,9 +110,35 @@ struct DoorTests {
                 signedWith: bot, for: .token(token))
         }
         #expect(scope.message == "API token gh-web lacks the build scope (it has: deploy)")
+        // Only the bot records what it refused: alice cannot write refusals in dave's name.
+        let refusal = LedgerCommand.recordRefusal(evidence: Self.evidence, attempt: "approve \(id)", deployID: id, reason: "made up")
+        let notTheBot = try await #require(throws: LedgerError.self) {
+            try await story.ledger.run(refusal, signedWith: story.alice)
+        }
+        #expect(notTheBot.message.contains("only the Slack bot records what it refused"))
 
         let after = try await story.database.connect().query("SELECT count(*) FROM events")[0].decode(Int64.self, at: 0)
         #expect(after == before)
         #expect(try await story.verify().ok)
+    }
+
+    @Test("the bot's record of a refusal lands on that day's refusals stream, under the person, and verify counts it")
+    func refusalsAreRecorded() async throws {
+        let (story, bot, _) = try await Self.story()
+        let id = try await story.request()
+        let receipt = try await story.ledger.run(
+            .recordRefusal(evidence: Self.evidence, attempt: "approve \(id)", deployID: id, reason: "not allowed"),
+            signedWith: bot)
+        let streams = receipt.appended.map(\.stream)
+        #expect(streams.count == 1 && streams[0].hasPrefix("refusals-20"), "\(streams)")
+        let row = try await story.database.connect().query(
+            "SELECT actor FROM events WHERE type = 'ActionRefused'")[0].decode(String.self, at: 0)
+        #expect(row == "dave")
+        #expect(try await story.verify().ok)
+        try await Projector(pool: story.database.pool()).catchUp()
+        let skipped = try await story.database.connect().query("SELECT count(*) FROM skipped_events")[0].decode(Int64.self, at: 0)
+        #expect(skipped == 0)
+        let audit = try await LedgerQueries(pool: story.database.pool()).audit(actor: "dave")
+        #expect(audit.last?.summary == "refused Slack user U0DAVE (dave) approve \(id): not allowed", "\(audit)")
     }
 }

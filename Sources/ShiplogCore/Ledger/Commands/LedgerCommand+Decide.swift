@@ -4,9 +4,10 @@ extension LedgerCommand {
     /// The streams the domain reads to decide this command, besides `ledger`, `approvers` and
     /// `tokens`, which every read holds. A command on an existing deploy reads that deploy's
     /// streams: `deploy` gives its environment and service (nil when it is not known, and then
-    /// so is this).
-    public func contextStreams(deploy: (DeployID) -> (environment: Environment, service: ServiceName)?)
-        -> [LedgerStream]?
+    /// so is this). `now` is the intent's time (a refusal writes to that day's stream).
+    public func contextStreams(
+        at now: Date, deploy: (DeployID) -> (environment: Environment, service: ServiceName)?
+    ) -> [LedgerStream]?
     {
         switch self {
         case .initialize, .addAdmin, .removeAdmin, .revokeApprover, .issueToken, .revokeToken: return []
@@ -20,6 +21,7 @@ extension LedgerCommand {
         case .lock(let environment, let service, _), .unlock(let environment, let service, _):
             return [.policy(environment), EnvironmentLocks.stream(environment: environment, service: service)]
         case .raiseAlarm(let alarm, _, _, _), .resolveAlarm(let alarm, _): return [.alarm(alarm)]
+        case .recordRefusal: return [.refusals(LedgerTime.day(now))]
         case .requestDeploy(let id, let service, let environment, let version, _, _, _):
             return Deploy.streams(deployID: id, environment: environment, service: service) + [.build(service, version)]
         case .approveDeploy(let statement, _):
@@ -149,6 +151,23 @@ extension LedgerCommand {
                 id)
         case .finishRollback(let id, let succeeded, let reason):
             return try deploy(.finishRollback(deployID: id, succeeded: succeeded, reason: reason, by: actor), id)
+        case .recordRefusal(let evidence, let attempt, let deployID, let reason):
+            guard let bot = world.approvers.activeApprover(named: actor.name, at: now), bot.kind == .slackBot,
+                bot.keyID == actor.keyID
+            else {
+                throw LedgerError(.notAuthorized, "only the Slack bot records what it refused; \(actor.name) is not the bot")
+            }
+            let person = world.approvers.activeApprover(slackUserID: evidence.userID, at: .distantFuture)
+            return Decision(
+                stream: .refusals(LedgerTime.day(now)),
+                events: [
+                    .actionRefused(
+                        .init(
+                            evidence: evidence, person: person?.kind == .person ? person?.name : nil,
+                            attempt: try FreeText.required(attempt, what: "the refused attempt"), deployID: deployID,
+                            reason: try FreeText.required(reason, what: "the refusal's reason"), recordedBy: actor,
+                            refusedAt: now))
+                ])
         }
     }
 }

@@ -56,6 +56,9 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
     case startRollback(id: DeployID, alarm: AlarmName?, reason: String?, automatic: Bool)
     case finishRollback(id: DeployID, succeeded: Bool, reason: String?)
 
+    // What the Slack bot refused, for audit (the bot's own key, for itself).
+    case recordRefusal(evidence: SlackEvidence, attempt: String, deployID: DeployID?, reason: String)
+
     /// The command's name on the wire and in messages (`requestDeploy`).
     public var name: String {
         switch self {
@@ -84,6 +87,7 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
         case .failDeploy: "failDeploy"
         case .startRollback: "startRollback"
         case .finishRollback: "finishRollback"
+        case .recordRefusal: "recordRefusal"
         }
     }
 
@@ -140,6 +144,7 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
         case .failDeploy: ["DeployFailed", "ActiveDeployClosed"]
         case .startRollback: ["RollbackStarted", "ActiveDeployOpened", "ActiveDeployClosed"]
         case .finishRollback: ["RollbackSucceeded", "RollbackFailed", "ActiveDeployClosed"]
+        case .recordRefusal: ["ActionRefused"]
         }
     }
 

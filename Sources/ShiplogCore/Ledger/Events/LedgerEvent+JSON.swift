@@ -45,6 +45,7 @@ extension LedgerEvent {
         case .rollbackStarted(let e): data = try encoder.encode(e)
         case .rollbackSucceeded(let e): data = try encoder.encode(e)
         case .rollbackFailed(let e): data = try encoder.encode(e)
+        case .actionRefused(let e): data = try encoder.encode(e)
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -91,6 +92,7 @@ extension LedgerEvent {
         case "RollbackStarted": return .rollbackStarted(try payload(RollbackStarted.self))
         case "RollbackSucceeded": return .rollbackSucceeded(try payload(RollbackSucceeded.self))
         case "RollbackFailed": return .rollbackFailed(try payload(RollbackFailed.self))
+        case "ActionRefused": return .actionRefused(try payload(ActionRefused.self))
         default:
             throw LedgerError(
                 .malformedEvent,

@@ -30,14 +30,15 @@ extension LedgerEvent {
         case .activeDeployClosed(let e): return .serviceEnvironment(e.environment, e.service)
         case .alarmRaised(let e): return .alarm(e.alarm)
         case .alarmResolved(let e): return .alarm(e.alarm)
+        case .actionRefused(let e): return .refusals(LedgerTime.day(e.refusedAt))
         }
     }
 
     /// True for the names the ledger's own streams take (`ledger`, `approvers`, `tokens`, and
-    /// `policy-`, `build-`, `migrations-`, `deploy-`, `env-`, `alarm-` followed by anything):
+    /// `policy-`, `build-`, `migrations-`, `deploy-`, `env-`, `alarm-`, `refusals-` followed by anything):
     /// raw `events append` may not write to them.
     public static func isLedgerStreamName(_ name: String) -> Bool {
         ["ledger", "approvers", "tokens"].contains(name)
-            || ["policy-", "build-", "migrations-", "deploy-", "env-", "alarm-"].contains { name.hasPrefix($0) }
+            || ["policy-", "build-", "migrations-", "deploy-", "env-", "alarm-", "refusals-"].contains { name.hasPrefix($0) }
     }
 }

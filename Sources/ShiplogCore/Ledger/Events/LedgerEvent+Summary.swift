@@ -50,6 +50,8 @@ extension LedgerEvent {
                 + (e.alarm.map { " (alarm \($0))" } ?? "")
         case .rollbackSucceeded(let e): return "recorded \(e.deployID) rolled back: \(e.service) \(e.version) runs on \(e.environment)"
         case .rollbackFailed(let e): return "recorded the rollback of \(e.deployID) failed" + (e.reason.map { ": \($0)" } ?? "")
+        case .actionRefused(let e):
+            return "refused Slack user \(e.evidence.userID)\(e.person.map { " (\($0))" } ?? "") \(e.attempt): \(e.reason)"
         }
     }
 

@@ -47,6 +47,8 @@ public enum LedgerEvent: Hashable, Sendable {
     case rollbackStarted(RollbackStarted)
     case rollbackSucceeded(RollbackSucceeded)
     case rollbackFailed(RollbackFailed)
+    // Refused attempts (`refusals-<yyyy-mm-dd>`)
+    case actionRefused(ActionRefused)
 
     /// The event type as stored: the case's name in UpperCamelCase, e.g. `DeployRequested`.
     public var type: String {
@@ -79,6 +81,7 @@ public enum LedgerEvent: Hashable, Sendable {
         case .rollbackStarted: return "RollbackStarted"
         case .rollbackSucceeded: return "RollbackSucceeded"
         case .rollbackFailed: return "RollbackFailed"
+        case .actionRefused: return "ActionRefused"
         }
     }
 
@@ -89,7 +92,7 @@ public enum LedgerEvent: Hashable, Sendable {
         "MigrationFailed", "DeployRequested", "DeployApproved", "DeployRejected", "DeployCancelled",
         "DeployStarted", "DeploySucceeded", "DeployFailed", "EnvironmentLocked", "EnvironmentUnlocked",
         "ActiveDeployOpened", "ActiveDeployClosed", "AlarmRaised", "AlarmResolved", "RollbackStarted",
-        "RollbackSucceeded", "RollbackFailed",
+        "RollbackSucceeded", "RollbackFailed", "ActionRefused",
     ]
 
     /// Who caused the event; nil for what the system observed by itself (alarms, automatic
@@ -123,6 +126,7 @@ public enum LedgerEvent: Hashable, Sendable {
         case .rollbackStarted(let e): return e.startedBy
         case .rollbackSucceeded(let e): return e.recordedBy
         case .rollbackFailed(let e): return e.recordedBy
+        case .actionRefused(let e): return e.recordedBy
         }
     }
 
@@ -130,6 +134,7 @@ public enum LedgerEvent: Hashable, Sendable {
     /// approving; nil for what the system observed by itself.
     public var recordedActorName: String? {
         if case .deployApproved(let e) = self { return e.approver.rawValue }
+        if case .actionRefused(let e) = self, let person = e.person { return person.rawValue }
         return actor?.name.rawValue
     }
 
@@ -164,6 +169,7 @@ public enum LedgerEvent: Hashable, Sendable {
         case .rollbackStarted(let e): return e.startedAt
         case .rollbackSucceeded(let e): return e.succeededAt
         case .rollbackFailed(let e): return e.failedAt
+        case .actionRefused(let e): return e.refusedAt
         }
     }
 }

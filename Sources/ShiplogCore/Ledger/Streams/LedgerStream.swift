@@ -14,6 +14,7 @@ import Foundation
 /// | `.serviceEnvironment(env, service)` | `env-<environment>-<service>` — one service in one environment |
 /// | `.environment(env)` | `env-<environment>` — the environment as a whole (environment-wide locks) |
 /// | `.alarm(name)` | `alarm-<name>` |
+/// | `.refusals(day)` | `refusals-<yyyy-mm-dd>` — what the Slack bot refused that UTC day |
 ///
 /// Names are unambiguous because environments cannot contain `-`, nor services `/`.
 public enum LedgerStream: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -27,6 +28,8 @@ public enum LedgerStream: Hashable, Sendable, Codable, CustomStringConvertible {
     case serviceEnvironment(Environment, ServiceName)
     case environment(Environment)
     case alarm(AlarmName)
+    /// A UTC day, `yyyy-mm-dd`.
+    case refusals(String)
 
     /// The stream's name in the event store.
     public var name: String {
@@ -41,6 +44,7 @@ public enum LedgerStream: Hashable, Sendable, Codable, CustomStringConvertible {
         case .serviceEnvironment(let environment, let service): return "env-\(environment)-\(service)"
         case .environment(let environment): return "env-\(environment)"
         case .alarm(let name): return "alarm-\(name)"
+        case .refusals(let day): return "refusals-\(day)"
         }
     }
 
@@ -65,6 +69,8 @@ public enum LedgerStream: Hashable, Sendable, Codable, CustomStringConvertible {
                 self = .migrations(try Environment(environment))
             } else if let id = rest(after: "deploy-") {
                 self = .deploy(try DeployID(id))
+            } else if let day = rest(after: "refusals-"), day.count == 10, LedgerTime.parse(day) != nil {
+                self = .refusals(day)
             } else if let alarm = rest(after: "alarm-") {
                 self = .alarm(try AlarmName(alarm))
             } else if let pair = rest(after: "env-") {

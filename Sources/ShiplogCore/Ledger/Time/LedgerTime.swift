@@ -20,6 +20,11 @@ public enum LedgerTime {
         CivilTime(epochSeconds: floorDiv(microseconds(date), 1_000_000)).secondsText + "Z"
     }
 
+    /// `2026-11-22`: the UTC day, as day-partitioned stream names take it.
+    public static func day(_ date: Date) -> String {
+        String(secondsString(date).prefix(10))
+    }
+
     /// `date` as a payload holds it: rounded to the microsecond, so it survives a trip
     /// through JSON unchanged.
     public static func truncatedToMicroseconds(_ date: Date) -> Date {

@@ -71,7 +71,7 @@ public enum LedgerJudge {
                 reason: "an approval whose statement is signed with key \(statement.signer) was submitted under key \(intent.signer)")
         }
 
-        let context = intent.command.contextStreams { id in
+        let context = intent.command.contextStreams(at: intent.at) { id in
             world.deploys[id]?.request.map { ($0.environment, $0.service) }
         }
         if context == nil, let id = intent.command.existingDeploy, world.isLoaded(.deploy(id), before: command.position) {
@@ -199,6 +199,7 @@ public enum LedgerJudge {
             return [.ledger, .policy(e.environment), EnvironmentLocks.stream(environment: e.environment, service: e.service)]
         case .alarmRaised(let e): return [.alarm(e.alarm)]
         case .alarmResolved(let e): return [.alarm(e.alarm)]
+        case .actionRefused(let e): return [.ledger, .approvers, .refusals(LedgerTime.day(e.refusedAt))]
         case .deployRequested(let e):
             return Deploy.streams(deployID: e.deployID, environment: e.environment, service: e.service)
                 + [.build(e.service, e.version)]

@@ -134,6 +134,8 @@ public struct LedgerWorld: Sendable {
             EnvironmentWide.apply(event, to: &environments[environment, default: EnvironmentWide.initial])
         case .alarm(let name):
             AlarmRecord.apply(event, to: &alarms[name, default: AlarmRecord.initial])
+        case .refusals:
+            break  // a record for audit; no rule reads it
         }
     }
 
