@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogHTTP", "ShiplogServer", "ShiplogSlack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
 

@@ -68,7 +68,9 @@ for _ in $(seq 50); do [ -s "$work/slack.port" ] && break; sleep 0.1; done
 slack="http://127.0.0.1:$(cat "$work/slack.port")"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 secret="demo-signing-secret"
-SLACK_SIGNING_SECRET="$secret" SHIPLOG_BOT_KEY="$keys/slack-bot.key" SLACK_BOT_TOKEN="xoxb-demo" \
+# The script reads each answer from the HTTP response, so it lets the server take up to 2.5 s
+# to answer there (the default, 80 ms, sends slower answers to the command's response_url).
+SHIPLOG_SLACK_ANSWER_MS=2500 SLACK_SIGNING_SECRET="$secret" SHIPLOG_BOT_KEY="$keys/slack-bot.key" SLACK_BOT_TOKEN="xoxb-demo" \
     SLACK_API_URL="$slack/api" SHIPLOG_SLACK_CHANNEL="C0DEMO" "$shiplog" serve --port "$port" >"$work/server.log" 2>&1 & server=$!
 trap 'kill $server $standin 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -93,6 +95,7 @@ say "what the bot sent to Slack (the stand-in's record)"
 cat "$work/slack.log"
 say "shiplog deploy gate $slack_deploy";  "$shiplog" deploy gate "$slack_deploy"
 say "shiplog history --actor frank";     "$shiplog" history --actor frank --limit 3
+say "shiplog audit --actor dave (his refused press is on the record)"; "$shiplog" audit --actor dave --limit 2
 kill -TERM "$server"; wait "$server" 2>/dev/null || true
 
 say "shiplog verify (the bot's signatures too)"; "$shiplog" verify

@@ -35,7 +35,8 @@ public func buildApplication(
             ledger: ledger, pool: pool, botKey: key,
             outboxPostsMessages: configuration.slackBotToken != nil && configuration.slackChannel != nil)
     }
-    let http = HTTPClient(label: "shiplog.slack")
+    let http = HTTPClient(maxConcurrentTransfers: 32, label: "shiplog.slack")
+    let late = LateReplies(http: http)
     let webAPI = configuration.slackBotToken.map { _ in
         SlackDelivery(http: http, apiURL: configuration.slackAPIURL, token: configuration.slackBotToken, webhookURL: nil)
     }
@@ -46,11 +47,12 @@ public func buildApplication(
         middleware: SlackVerificationMiddleware(
             verifier: configuration.slackSigningSecret.map(SlackVerifier.init(signingSecret:)),
             replayGuard: SlackReplayGuard(pool: pool), clock: clock),
-        commands: commands, interactions: interactions
+        commands: commands, interactions: interactions, late: late, answerWithin: configuration.slackAnswerWithin
     ).add(to: router)
 
-    // Services stop in reverse order: the HTTP server first, then the outbox worker (it finishes
-    // the message in hand), the projector, and the pool last.
+    // Services stop in reverse order: the HTTP server first, then the late slash-command
+    // answers (those acknowledged are still answered), the outbox worker (it finishes the
+    // message in hand), the projector, and the pool last.
     var services: [any Service] = [PostgresPoolService(pool: pool), ProjectorService(projector: Projector(pool: pool))]
     if configuration.slackBotToken != nil || configuration.slackWebhookURL != nil {
         let delivery = SlackDelivery(
@@ -62,6 +64,7 @@ public func buildApplication(
                 events: events,
                 delivery: delivery, channel: configuration.slackChannel, pollInterval: configuration.outboxPollInterval))
     }
+    services.append(late)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "shiplog"),

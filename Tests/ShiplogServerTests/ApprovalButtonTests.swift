@@ -109,4 +109,33 @@ struct ApprovalButtonTests {
         }
         #expect(try await ChainVerifier(pool: team.database.pool()).verify().ok)
     }
+
+    @Test("an answer not ready within the budget: the command is acknowledged with an empty 200 and answered at its response_url")
+    func lateAnswers() async throws {
+        let team = try await SlashCommandServerTests.Team.make()
+        let standIn = SlackStandIn()
+        try await standIn.application().test(.live) { slack in
+            let responseURL = "http://127.0.0.1:\(try #require(slack.port))/respond"
+            try await team.application(answerWithin: .zero).test(.live) { client in
+                for (text, user) in [("deploy web 1.2.3 to prod weekly release", "U0CAROL"), ("status prod", "U0ALICE")] {
+                    let body = SlashCommandServerTests.command(text, user: user, responseURL: responseURL)
+                    try await client.execute(
+                        uri: "/slack/commands", method: .post, headers: SlashCommandServerTests.headers(body),
+                        body: ByteBuffer(bytes: body)
+                    ) { response in
+                        #expect(response.status == .ok)
+                        #expect(response.body.readableBytes == 0, "acknowledged at once, answered later")
+                    }
+                }
+                #expect(try await OutboxTests.eventually { await standIn.replies.count == 2 })
+                let replies = try await standIn.replies.map {
+                    try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+                }
+                #expect(replies[0]["response_type"] as? String == "in_channel")
+                #expect((replies[0]["text"] as? String)?.hasPrefix("carol asks to deploy web 1.2.3 to prod (d-") == true, "\(replies[0])")
+                #expect(replies[1]["response_type"] as? String == "ephemeral")
+            }
+        }
+        #expect(try await team.count("events WHERE type = 'DeployRequested'") == 1)
+    }
 }

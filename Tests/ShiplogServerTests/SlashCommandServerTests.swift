@@ -51,10 +51,13 @@ struct SlashCommandServerTests {
             return team
         }
 
-        func application() -> some ApplicationProtocol {
-            buildApplication(
-                configuration: ServerConfiguration(host: "127.0.0.1", port: 0, slackSigningSecret: SlashCommandServerTests.secret, botKey: bot),
-                pool: database.pool(maximumConnections: 8))
+        /// The server, answering in the HTTP response whenever it can within Slack's 3 s
+        /// (`answerWithin`; the tests of late answers make it 0).
+        func application(answerWithin: Duration = .milliseconds(2500)) -> some ApplicationProtocol {
+            var configuration = ServerConfiguration(
+                host: "127.0.0.1", port: 0, slackSigningSecret: SlashCommandServerTests.secret, botKey: bot)
+            configuration.slackAnswerWithin = answerWithin
+            return buildApplication(configuration: configuration, pool: database.pool(maximumConnections: 8))
         }
 
         /// The refusals on the ledger, as `audit` lists them: who (the person, else the bot)
@@ -71,11 +74,11 @@ struct SlashCommandServerTests {
     }
 
     /// A slash command's form body, as Slack posts it.
-    static func command(_ text: String, user: String) -> [UInt8] {
+    static func command(_ text: String, user: String, responseURL: String = "https://hooks.slack.com/commands/T0SHIP/1/abc") -> [UInt8] {
         FormBody.encode([
             ("token", "deprecated"), ("team_id", "T0SHIP"), ("team_domain", "ship"), ("channel_id", "C0DEPLOYS"),
             ("channel_name", "deploys"), ("user_id", user), ("user_name", user.lowercased()), ("command", "/shiplog"),
-            ("text", text), ("response_url", "https://hooks.slack.com/commands/T0SHIP/1/abc"),
+            ("text", text), ("response_url", responseURL),
             ("trigger_id", "13345224609.738474920.\(UUID().uuidString.lowercased())"), ("api_app_id", "A0SHIPLOG"),
         ])
     }

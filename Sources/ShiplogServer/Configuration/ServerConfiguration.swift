@@ -24,6 +24,10 @@ public struct ServerConfiguration: Sendable {
     /// `SHIPLOG_OUTBOX_CLAIM_SECONDS`: how long a message a worker took is left to it before
     /// another worker (or this one, restarted) takes it again.
     public var outboxClaimSeconds: TimeInterval = 60
+    /// `SHIPLOG_SLACK_ANSWER_MS`: how long a slash command's HTTP response waits for its
+    /// answer; a slower answer is acknowledged with an empty 200 and posted to the command's
+    /// `response_url` when ready (Slack's own limit is 3,000 ms).
+    public var slackAnswerWithin: Duration = .milliseconds(80)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, slackSigningSecret: [UInt8]? = nil, slackBotToken: String? = nil,
@@ -85,6 +89,13 @@ public struct ServerConfiguration: Sendable {
                 throw ServerConfigurationError("SHIPLOG_OUTBOX_CLAIM_SECONDS is '\(text)': give a number of seconds, at least 1")
             }
             configuration.outboxClaimSeconds = seconds
+        }
+        if let text = value("SHIPLOG_SLACK_ANSWER_MS") {
+            guard let milliseconds = Int(text), (0...2500).contains(milliseconds) else {
+                throw ServerConfigurationError(
+                    "SHIPLOG_SLACK_ANSWER_MS is '\(text)': give milliseconds from 0 to 2500 (Slack waits 3,000 ms at most)")
+            }
+            configuration.slackAnswerWithin = .milliseconds(milliseconds)
         }
         if let path = value("SHIPLOG_BOT_KEY") {
             do {

@@ -13,4 +13,7 @@ public enum ServerMetrics {
 
     /// Events not yet applied to the projections, as of the last `/readyz` or `/metrics`.
     static let projectorLag = CoreMetrics.Gauge(label: "shiplog_projector_lag_events")
+
+    /// Slash commands acknowledged before their answer was ready (answered via response_url).
+    static let lateAnswers = CoreMetrics.Counter(label: "shiplog_slack_late_answers_total")
 }

@@ -8,6 +8,27 @@ struct SlackRoutes {
     let middleware: SlackVerificationMiddleware
     let commands: SlashCommandHandler?
     let interactions: InteractionHandler?
+    /// Answers not ready within `answerWithin` go to the command's response_url from here.
+    let late: LateReplies
+    let answerWithin: Duration
+
+    /// `work`'s answer if it is ready within `budget`; nil if not (the work goes on).
+    static func first(of work: Task<SlackReply, Never>, within budget: Duration) async -> SlackReply? {
+        await withTaskGroup(of: SlackReply?.self) { group in
+            group.addTask { await work.value }
+            group.addTask {
+                try? await Task.sleep(for: budget)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    static func json(_ reply: SlackReply) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply.json)))
+    }
 
     func add(to router: Router<ShiplogRequestContext>) {
         let slack = router.group("slack").add(middleware: middleware).group(context: SlackRequestContext.self)
@@ -15,9 +36,21 @@ struct SlackRoutes {
             guard let commands else {
                 throw HTTPError(.serviceUnavailable, message: "Slack commands need SHIPLOG_BOT_KEY on this server")
             }
-            let reply = await commands.handle(context.slack, logger: context.logger)
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: reply.json)))
+            let slack = context.slack, logger = context.logger
+            let work = Task { await commands.handle(slack, logger: logger) }
+            // Slack allows 3 s; an answer not ready within the budget is acknowledged now
+            // (an empty 200) and posted to the command's response_url when it is.
+            guard let responseURL = slack.form["response_url"], !responseURL.isEmpty,
+                let reply = await Self.first(of: work, within: answerWithin)
+            else {
+                if let responseURL = slack.form["response_url"], !responseURL.isEmpty {
+                    await late.answer(work, to: responseURL, logger: logger)
+                    ServerMetrics.lateAnswers.increment()
+                    return Response(status: .ok)
+                }
+                return Self.json(await work.value)
+            }
+            return Self.json(reply)
         }
         slack.post("interactions") { _, context -> Response in
             guard let interactions else {
