@@ -6,6 +6,8 @@ import ShiplogSlack
 public struct ShiplogRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     var slack: VerifiedSlackRequest?
+    /// When the request reached the router: a slash command's answer budget counts from here.
+    let receivedAt = ContinuousClock.now
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -6,6 +6,8 @@ import ShiplogSlack
 public struct SlackRequestContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let slack: VerifiedSlackRequest
+    /// When the request reached the router.
+    public let receivedAt: ContinuousClock.Instant
 
     public init(context: ShiplogRequestContext) throws {
         guard let slack = context.slack else {
@@ -14,5 +16,6 @@ public struct SlackRequestContext: ChildRequestContext {
         }
         self.coreContext = context.coreContext
         self.slack = slack
+        self.receivedAt = context.receivedAt
     }
 }

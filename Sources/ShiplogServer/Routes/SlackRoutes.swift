@@ -14,7 +14,8 @@ struct SlackRoutes {
 
     /// `work`'s answer if it is ready within `budget`; nil if not (the work goes on).
     static func first(of work: Task<SlackReply, Never>, within budget: Duration) async -> SlackReply? {
-        await withTaskGroup(of: SlackReply?.self) { group in
+        guard budget > .zero else { return nil }
+        return await withTaskGroup(of: SlackReply?.self) { group in
             group.addTask { await work.value }
             group.addTask {
                 try? await Task.sleep(for: budget)
@@ -38,10 +39,11 @@ struct SlackRoutes {
             }
             let slack = context.slack, logger = context.logger
             let work = Task { await commands.handle(slack, logger: logger) }
-            // Slack allows 3 s; an answer not ready within the budget is acknowledged now
+            // Slack allows 3 s; an answer not ready within the budget (counted from the request's
+            // arrival, verification included) is acknowledged now
             // (an empty 200) and posted to the command's response_url when it is.
             guard let responseURL = slack.form["response_url"], !responseURL.isEmpty,
-                let reply = await Self.first(of: work, within: answerWithin)
+                let reply = await Self.first(of: work, within: answerWithin - (ContinuousClock.now - context.receivedAt))
             else {
                 if let responseURL = slack.form["response_url"], !responseURL.isEmpty {
                     await late.answer(work, to: responseURL, logger: logger)

@@ -14,13 +14,15 @@ public struct SlackReplayGuard: Sendable {
     /// Records `request`; throws `.replayed` when its signature was seen before.
     public func admit(_ request: VerifiedSlackRequest, now: Date = Date()) async throws {
         let oldest = Int64(now.timeIntervalSince1970) - 2 * SlackVerifier.tolerance
-        let first = try await pool.withTransaction { connection in
-            // The row need not wait for its own disk flush: what a request writes to the ledger
-            // commits synchronously after it, and the log flushes everything before that point.
-            try await connection.execute(unsafeSQL: "SET LOCAL synchronous_commit = off")
+        // One round trip, in the statement's own transaction. The row need not wait for its own
+        // disk flush (synchronous_commit off for this transaction alone): what a request writes
+        // to the ledger commits synchronously after it, and the log flushes everything before.
+        let first = try await pool.withConnection { connection in
             let rows = try await connection.query(
                 """
-                INSERT INTO slack_requests (signature, request_timestamp) VALUES (\(request.signature), \(request.timestamp))
+                WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true))
+                INSERT INTO slack_requests (signature, request_timestamp)
+                SELECT \(request.signature), \(request.timestamp) FROM unflushed
                 ON CONFLICT (signature) DO NOTHING RETURNING 1
                 """)
             // Keep the table to the window: a cheap, indexed delete now and then.
