@@ -11,6 +11,8 @@ struct SlackRoutes {
     /// Answers not ready within `answerWithin` go to the command's response_url from here.
     let late: LateReplies
     let answerWithin: Duration
+    /// How many commands are worked on at once.
+    let limiter = WorkLimiter(limit: 4)
 
     /// `work`'s answer if it is ready within `budget`; nil if not (the work goes on).
     static func first(of work: Task<SlackReply, Never>, within budget: Duration) async -> SlackReply? {
@@ -38,7 +40,8 @@ struct SlackRoutes {
                 throw HTTPError(.serviceUnavailable, message: "Slack commands need SHIPLOG_BOT_KEY on this server")
             }
             let slack = context.slack, logger = context.logger
-            let work = Task { await commands.handle(slack, logger: logger) }
+            let limiter = self.limiter
+            let work = Task { await limiter.run { await commands.handle(slack, logger: logger) } }
             // Slack allows 3 s; an answer not ready within the budget (counted from the request's
             // arrival, verification included) is acknowledged now
             // (an empty 200) and posted to the command's response_url when it is.
