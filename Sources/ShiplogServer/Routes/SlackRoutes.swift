@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import ShiplogSlack
 
@@ -14,18 +15,18 @@ struct SlackRoutes {
     /// How many commands are worked on at once.
     let limiter = WorkLimiter(limit: 4)
 
-    /// `work`'s answer if it is ready within `budget`; nil if not (the work goes on).
+    /// `work`'s answer if it is ready within `budget`; nil if not (the work goes on). Whichever
+    /// comes first resumes the caller; a task group would wait for the work either way.
     static func first(of work: Task<SlackReply, Never>, within budget: Duration) async -> SlackReply? {
         guard budget > .zero else { return nil }
-        return await withTaskGroup(of: SlackReply?.self) { group in
-            group.addTask { await work.value }
-            group.addTask {
+        let race = FirstOf<SlackReply?>()
+        return await withCheckedContinuation { continuation in
+            race.start(continuation)
+            Task { race.finish(await work.value) }
+            Task {
                 try? await Task.sleep(for: budget)
-                return nil
+                race.finish(nil)
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
         }
     }
 
@@ -65,5 +66,24 @@ struct SlackRoutes {
             guard let body = await interactions.handle(context.slack, logger: context.logger) else { return Response(status: .ok) }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
         }
+    }
+}
+
+/// Resumes one continuation with the first value offered; later ones are dropped.
+final class FirstOf<Value: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Value, Never>?, done: Bool)>((nil, false))
+
+    func start(_ continuation: CheckedContinuation<Value, Never>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    func finish(_ value: Value) {
+        let continuation = state.withLock { state -> CheckedContinuation<Value, Never>? in
+            guard !state.done, let continuation = state.continuation else { return nil }
+            state.done = true
+            state.continuation = nil
+            return continuation
+        }
+        continuation?.resume(returning: value)
     }
 }
