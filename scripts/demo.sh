@@ -69,7 +69,7 @@ slack="http://127.0.0.1:$(cat "$work/slack.port")"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 secret="demo-signing-secret"
 # The script reads each answer from the HTTP response, so it lets the server take up to 2.5 s
-# to answer there (the default, 80 ms, sends slower answers to the command's response_url).
+# to answer there (the default, 20 ms, sends slower answers to the command's response_url).
 SHIPLOG_SLACK_ANSWER_MS=2500 SLACK_SIGNING_SECRET="$secret" SHIPLOG_BOT_KEY="$keys/slack-bot.key" SLACK_BOT_TOKEN="xoxb-demo" \
     SLACK_API_URL="$slack/api" SHIPLOG_SLACK_CHANNEL="C0DEMO" "$shiplog" serve --port "$port" >"$work/server.log" 2>&1 & server=$!
 trap 'kill $server $standin 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -27,7 +27,7 @@ public struct ServerConfiguration: Sendable {
     /// `SHIPLOG_SLACK_ANSWER_MS`: how long a slash command's HTTP response waits for its
     /// answer; a slower answer is acknowledged with an empty 200 and posted to the command's
     /// `response_url` when ready (Slack's own limit is 3,000 ms).
-    public var slackAnswerWithin: Duration = .milliseconds(80)
+    public var slackAnswerWithin: Duration = .milliseconds(20)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, slackSigningSecret: [UInt8]? = nil, slackBotToken: String? = nil,
