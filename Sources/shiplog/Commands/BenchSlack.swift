@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import class Hummingbird.Router
 import struct Hummingbird.Response
 import struct Hummingbird.Application
@@ -88,7 +89,10 @@ struct BenchSlack: AsyncParsableCommand {
             return Response(status: .ok)
         }
         let receiverPort = port + 1
-        let receiver = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: receiverPort)))
+        var quiet = Logger(label: "shiplog.bench.respond")
+        quiet.logLevel = .critical
+        let receiver = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: receiverPort)), logger: quiet)
         let receiverTask = Task { try await receiver.runService() }
         defer { receiverTask.cancel() }
 
