@@ -123,7 +123,7 @@ struct OutboxTests {
             host: "127.0.0.1", port: 0, slackSigningSecret: SlashCommandServerTests.secret, slackBotToken: "xoxb-test",
             slackAPIURL: "http://127.0.0.1:\(slackPort)/api", slackChannel: "C0DEPLOYS", botKey: team.bot)
         configuration.outboxPollInterval = .milliseconds(50)
-        configuration.slackAnswerWithin = .milliseconds(2500)
+        configuration.slackAnswerWithin = .seconds(60)
         return buildApplication(configuration: configuration, pool: team.database.pool(maximumConnections: 8))
     }
 
@@ -268,7 +268,7 @@ struct OutboxTests {
                 host: "127.0.0.1", port: 0, slackSigningSecret: SlashCommandServerTests.secret,
                 slackWebhookURL: "http://127.0.0.1:\(try #require(slackClient.port))/webhook", botKey: team.bot)
             configuration.outboxPollInterval = .milliseconds(50)
-            configuration.slackAnswerWithin = .milliseconds(2500)
+            configuration.slackAnswerWithin = .seconds(60)
             try await buildApplication(configuration: configuration, pool: team.database.pool(maximumConnections: 8)).test(.live) { client in
                 _ = try await SlashCommandServerTests.post(client, "lock prod incident 42", as: "U0ALICE")
                 #expect(try await Self.eventually { await slack.delivered("webhook").count == 1 })

@@ -51,9 +51,9 @@ struct SlashCommandServerTests {
             return team
         }
 
-        /// The server, answering in the HTTP response whenever it can within Slack's 3 s
+        /// The server, answering in the HTTP response (a loaded test machine may take seconds)
         /// (`answerWithin`; the tests of late answers make it 0).
-        func application(answerWithin: Duration = .milliseconds(2500)) -> some ApplicationProtocol {
+        func application(answerWithin: Duration = .seconds(60)) -> some ApplicationProtocol {
             var configuration = ServerConfiguration(
                 host: "127.0.0.1", port: 0, slackSigningSecret: SlashCommandServerTests.secret, botKey: bot)
             configuration.slackAnswerWithin = answerWithin
