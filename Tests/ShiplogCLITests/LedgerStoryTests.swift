@@ -425,4 +425,32 @@ struct LedgerStoryTests {
         let mode = try FileManager.default.attributesOfItem(atPath: ledger.key("erin"))[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }
+
+    @Test("an admin sets where web runs on prod and which alarms roll it back; target list shows it; a person may not")
+    func targets() async throws {
+        let ledger = try await Self.ledger()
+        try await ledger.ok(
+            "target", "set", "--env", "prod", "--service", "web", "--ecs-cluster", "prod-cluster", "--ecs-service", "web-svc",
+            "--region", "eu-west-1", "--alarm", "prod-web-5xx", "--alarm-dimension", "ServiceName=web-svc", "--watch", "45m",
+            "--auto-rollback", "--key", ledger.key("admin"))
+        let list = try await ledger.ok("target", "list", "--json")
+        let rows = try #require(try list.json() as? [[String: Any]])
+        #expect(rows.count == 1)
+        #expect(rows.first?["ecsService"] as? String == "web-svc" && rows.first?["watchSeconds"] as? Int == 2700)
+        #expect(rows.first?["alarms"] as? [String] == ["prod-web-5xx"] && rows.first?["autoRollback"] as? Bool == true)
+        #expect(rows.first?["alarmDimensions"] as? [String] == ["ServiceName=web-svc"])
+        let text = try await ledger.ok("target", "list")
+        #expect(text.stdout.contains("prod-cluster/web-svc") && text.stdout.contains("45m"))
+
+        let person = try await ledger.shiplog.run([
+            "target", "set", "--env", "prod", "--service", "web", "--ecs-cluster", "c", "--ecs-service", "s", "--key", ledger.key("alice"),
+        ])
+        #expect(person.status == 1, "\(person)")
+        let blind = try await ledger.shiplog.run([
+            "target", "set", "--env", "prod", "--service", "api", "--ecs-cluster", "c", "--ecs-service", "s", "--auto-rollback",
+            "--key", ledger.key("admin"),
+        ])
+        #expect(blind.status != 0 && blind.stderr.contains("automatic rollback needs an alarm"), "\(blind)")
+        #expect(try await ledger.shiplog.run(["verify"]).status == 0)
+    }
 }

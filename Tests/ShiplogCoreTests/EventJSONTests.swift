@@ -59,6 +59,15 @@ enum SampleEvents {
                         environment: prod, service: web,
                         target: DeployTarget(cluster: "prod-cluster", ecsService: "web", region: "eu-west-1"),
                         setBy: root.actor, setAt: at)),
+                .targetSet(
+                    .init(
+                        environment: prod, service: web,
+                        target: DeployTarget(
+                            cluster: "prod-cluster", ecsService: "web", region: nil,
+                            alarms: [try AlarmName("prod-web-5xx")],
+                            alarmDimensions: [AlarmDimension(name: "ServiceName", value: "web")], watchSeconds: 900,
+                            autoRollback: true),
+                        setBy: root.actor, setAt: at)),
                 .tokenIssued(
                     .init(
                         tokenID: try TokenID("gha-web"), label: "github actions",

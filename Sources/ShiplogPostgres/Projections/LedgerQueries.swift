@@ -213,6 +213,31 @@ public struct LedgerQueries: Sendable {
         var notCounted: String?
     }
 
+    /// `shiplog target list`: the newest counted target of each service in each environment
+    /// (or of `environment`), by environment and service.
+    public func targets(environment: String? = nil) async throws -> [LedgerEvent.TargetSet] {
+        let rows: [String]
+        do {
+            rows = try await pool.withConnection { connection in
+                try await connection.query(
+                    """
+                    SELECT DISTINCT ON (e.stream) e.payload::text FROM events e
+                     WHERE e.type = 'TargetSet'
+                       AND (\(environment)::text IS NULL OR e.payload->>'environment' = \(environment)::text)
+                       AND NOT EXISTS (SELECT 1 FROM skipped_events s WHERE s.position = e.position)
+                     ORDER BY e.stream, e.position DESC
+                    """
+                ).map { try $0.decode(String.self, at: 0) }
+            }
+        } catch {
+            throw ProjectionError.wrapping(error, doing: "reading the deploy targets")
+        }
+        return try rows.compactMap { payload -> LedgerEvent.TargetSet? in
+            guard case .targetSet(let target) = try LedgerEvent.decode(type: "TargetSet", payloadJSON: payload) else { return nil }
+            return target
+        }.sorted { ($0.environment.rawValue, $0.service.rawValue) < ($1.environment.rawValue, $1.service.rawValue) }
+    }
+
     /// Of `positions`, those the projector recorded as not counting, with the reason.
     public func notCounted(_ positions: [Int64]) async throws -> [Int64: String] {
         guard !positions.isEmpty else { return [:] }

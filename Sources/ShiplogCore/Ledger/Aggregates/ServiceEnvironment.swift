@@ -72,6 +72,17 @@ public enum ServiceEnvironment: Aggregate {
                 throw LedgerError(.invalidValue, "a deploy target needs a cluster and an ECS service")
             }
             _ = try FreeText.token(target.region, what: "the region", maxLength: 64)
+            for dimension in target.alarmDimensions ?? [] {
+                _ = try FreeText.token(dimension.name, what: "an alarm dimension's name", maxLength: 255)
+                _ = try FreeText.token(dimension.value, what: "an alarm dimension's value", maxLength: 1024)
+            }
+            if let watch = target.watchSeconds, !(60...DeployTarget.maximumWatchSeconds).contains(watch) {
+                throw LedgerError(.invalidValue, "the watch window must be from 1 minute to 7 days")
+            }
+            if target.rollsBackAutomatically, (target.alarms ?? []).isEmpty, (target.alarmDimensions ?? []).isEmpty {
+                throw LedgerError(
+                    .invalidValue, "automatic rollback needs an alarm to watch: name one with --alarm or --alarm-dimension")
+            }
             return Decision(
                 stream: .serviceEnvironment(environment, service),
                 events: [
