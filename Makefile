@@ -20,7 +20,7 @@ demo: release
 
 test: deps
 	$(SWIFT) build --build-tests
-	scripts/with-test-postgres.sh $(SWIFT) test --skip-build
+	scripts/with-test-postgres.sh scripts/with-test-moto.sh $(SWIFT) test --skip-build
 
 bench: release
 	.build/release/shiplog bench append

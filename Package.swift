@@ -35,6 +35,10 @@ let package = Package(
             plugins: ["EmbedMigrations"]
         ),
         .target(name: "ShiplogHTTP", dependencies: ["CCurl"]),
+        // AWS: ECS (deploy and roll back), over the libcurl client and its SigV4.
+        .target(
+            name: "ShiplogAWS",
+            dependencies: ["ShiplogCore", "ShiplogLedger", "ShiplogHTTP", .product(name: "Logging", package: "swift-log")]),
         // Slack's wire: request verification, forms, the /shiplog grammar.
         .target(name: "ShiplogSlack", dependencies: ["ShiplogCrypto"]),
         // `shiplog serve`: the HTTP doors (Slack, health, metrics) and the background services.
@@ -78,6 +82,13 @@ let package = Package(
         .testTarget(name: "ShiplogCryptoTests", dependencies: ["ShiplogCrypto"]),
         .testTarget(name: "ShiplogHTTPTests", dependencies: ["ShiplogHTTP"]),
         .testTarget(name: "ShiplogSlackTests", dependencies: ["ShiplogSlack"]),
+        .testTarget(
+            name: "ShiplogAWSTests",
+            dependencies: [
+                "ShiplogAWS", "ShiplogHTTP", "ShiplogLedger", "ShiplogPostgres", "ShiplogCore", "ShiplogCrypto", "ShiplogTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "ShiplogServerTests",
             dependencies: [
