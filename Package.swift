@@ -65,7 +65,7 @@ let package = Package(
             name: "shiplog",
             dependencies: [
                 "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogHTTP", "ShiplogServer", "ShiplogSlack",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ShiplogAWS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

@@ -32,3 +32,17 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+import ShiplogCore
+
+extension AWSError: ClassifiedError {
+    public var kind: ErrorKind {
+        switch code {
+        case .missingCredentials, .missingRegion, .invalidRequest: .invalidInput
+        case .accessDenied: .refused
+        case .notFound: .notFound
+        case .unreachable: .unavailable
+        case .rolloutFailed: .failure
+        }
+    }
+}

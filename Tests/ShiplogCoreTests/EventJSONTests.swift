@@ -120,6 +120,12 @@ enum SampleEvents {
                         deployID: d42, environment: prod, service: web, version: version("1.2.3"), artifact: artifact,
                         approvedBy: [alice.name, name("bob")], breakGlass: true, breakGlassReason: "outage",
                         startedBy: root.actor, startedAt: at)),
+                .deployStarted(
+                    .init(
+                        deployID: d42, environment: prod, service: web, version: version("1.2.3"), artifact: artifact,
+                        approvedBy: [alice.name, name("bob")], breakGlass: false, breakGlassReason: nil,
+                        previousTaskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:41",
+                        startedBy: alice.actor, startedAt: at)),
                 .deploySucceeded(
                     .init(
                         deployID: d42, environment: prod, service: web, version: version("1.2.3"), artifact: artifact,

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import ShiplogAWS
 import ShiplogCore
+import ShiplogHTTP
 
 /// `shiplog deploy`: a deploy's life, from request through the gate to its outcome.
 struct DeployCommand: AsyncParsableCommand {
@@ -8,7 +10,7 @@ struct DeployCommand: AsyncParsableCommand {
         commandName: "deploy",
         abstract: "Request, approve and record deploys; ask the gate.",
         subcommands: [
-            Request.self, Approve.self, Reject.self, Gate.self, Start.self, Succeed.self, Fail.self, Cancel.self,
+            Request.self, Approve.self, Reject.self, Gate.self, Start.self, Run.self, Succeed.self, Fail.self, Cancel.self,
         ])
 
     /// Exit status of `deploy gate` (and `deploy start`) when the gate is closed.
@@ -124,6 +126,81 @@ extension DeployCommand {
             let (ledger, signer) = try await database.ledger(key)
             try await ledger.start(id, breakGlassReason: breakGlass ? reason : nil, key: signer)
             print("started \(id)\(breakGlass ? " (BREAK-GLASS)" : "")")
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Carry out the deploy on ECS: start it (gate checked), update the service, follow the rollout, record the outcome.",
+            discussion: """
+                Records DeployStarted with the task definition the service runs now (the rollback \
+                point), calls UpdateService with the build's task definition, follows DescribeServices \
+                until the rollout completes, fails or times out, and records DeploySucceeded or \
+                DeployFailed. Exit 0 when it succeeded, 3 when the gate is closed, 1 when the rollout \
+                failed (recorded). AWS settings: AWS_REGION (or the target's region), AWS_ACCESS_KEY_ID / \
+                AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or the ECS container credentials, and \
+                SHIPLOG_AWS_ENDPOINT to point every AWS call elsewhere (tests use moto_server).
+                """)
+        @Argument(help: "The deploy id.") var id: String
+        @Option(
+            parsing: .unconditional, help: "How long the rollout may take (e.g. 15m).",
+            transform: { text in
+                _ = try DurationArgument.seconds(text)
+                return text
+            })
+        var timeout = "15m"
+        @Option(
+            parsing: .unconditional, help: "How often to ask ECS about the rollout (seconds).",
+            transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+        var poll = 5
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (ledger, signer) = try await database.ledger(key)
+            let environment = ProcessInfo.processInfo.environment
+            let http = HTTPClient(label: "shiplog.aws")
+            let ecs = ECSClient(
+                http: http, credentials: try AWSCredentialSource.fromEnvironment(environment, http: http),
+                settings: AWSSettings.fromEnvironment(environment))
+            var runner = DeployRunner(ledger: ledger, ecs: ecs)
+            runner.rolloutLimit = .seconds(try DurationArgument.seconds(timeout))
+            runner.pollInterval = .seconds(poll)
+            let outcome = try await runner.run(id, key: signer)
+            if output.json {
+                try JSONOutput.print(Report(outcome))
+            } else {
+                print("\(id): \(outcome.cluster)/\(outcome.ecsService) from \(outcome.previousTaskDefinition) to \(outcome.taskDefinition)")
+                print(outcome.failure.map { "failed: \($0)" } ?? "succeeded: the rollout completed")
+            }
+            if let failure = outcome.failure { throw Failed(description: "deploy \(id) failed (recorded): \(failure)") }
+        }
+
+        /// A rollout that failed: recorded on the ledger, and exit 1.
+        struct Failed: ClassifiedError {
+            var description: String
+            var kind: ErrorKind { .refused }
+        }
+
+        struct Report: Encodable {
+            var id: String
+            var cluster: String
+            var ecsService: String
+            var previousTaskDefinition: String
+            var taskDefinition: String
+            var outcome: String
+            var reason: String?
+
+            init(_ outcome: DeployRunner.Outcome) {
+                id = outcome.deployID
+                cluster = outcome.cluster
+                ecsService = outcome.ecsService
+                previousTaskDefinition = outcome.previousTaskDefinition
+                taskDefinition = outcome.taskDefinition
+                self.outcome = outcome.succeeded ? "succeeded" : "failed"
+                reason = outcome.failure
+            }
         }
     }
 

@@ -139,8 +139,8 @@ extension LedgerCommand {
             return try deploy(.reject(deployID: id, reason: reason, by: actor), id)
         case .cancelDeploy(let id, let reason):
             return try deploy(.cancel(deployID: id, reason: reason, by: actor), id)
-        case .startDeploy(let id, let breakGlassReason):
-            return try deploy(.start(deployID: id, by: actor, breakGlassReason: breakGlassReason), id)
+        case .startDeploy(let id, let breakGlassReason, let previousTaskDefinition):
+            return try deploy(.start(deployID: id, by: actor, breakGlassReason: breakGlassReason, previousTaskDefinition: previousTaskDefinition), id)
         case .succeedDeploy(let id):
             return try deploy(.succeed(deployID: id, by: actor), id)
         case .failDeploy(let id, let reason):

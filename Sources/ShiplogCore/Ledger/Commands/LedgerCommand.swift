@@ -50,7 +50,8 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
     case approveDeploy(statement: ApprovalStatement, signature: SignatureBytes)
     case rejectDeploy(id: DeployID, reason: String)
     case cancelDeploy(id: DeployID, reason: String?)
-    case startDeploy(id: DeployID, breakGlassReason: String?)
+    /// `previousTaskDefinition`: what ECS ran when `deploy run` started it (the rollback point).
+    case startDeploy(id: DeployID, breakGlassReason: String?, previousTaskDefinition: String? = nil)
     case succeedDeploy(id: DeployID)
     case failDeploy(id: DeployID, reason: String?)
     case startRollback(id: DeployID, alarm: AlarmName?, reason: String?, automatic: Bool)
@@ -95,7 +96,7 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
     public var existingDeploy: DeployID? {
         switch self {
         case .approveDeploy(let statement, _): statement.deployID
-        case .rejectDeploy(let id, _), .cancelDeploy(let id, _), .startDeploy(let id, _), .succeedDeploy(let id),
+        case .rejectDeploy(let id, _), .cancelDeploy(let id, _), .startDeploy(let id, _, _), .succeedDeploy(let id),
             .failDeploy(let id, _), .startRollback(let id, _, _, _), .finishRollback(let id, _, _):
             id
         default: nil

@@ -155,18 +155,22 @@ extension LedgerEvent {
         /// True when an admin started it past the gate; every view flags it.
         public var breakGlass: Bool
         public var breakGlassReason: String?
+        /// The ECS task definition the service ran when this deploy started: the rollback point
+        /// (recorded by `deploy run`; nil when the deploy is carried out elsewhere).
+        public var previousTaskDefinition: String?
         public var startedBy: LedgerActor
         public var startedAt: Date
 
         /// The payload's JSON keys: renaming a property must not rename its key.
         private enum CodingKeys: String, CodingKey {
-            case deployID, environment, service, version, artifact, approvedBy, breakGlass, breakGlassReason, startedBy, startedAt
+            case deployID, environment, service, version, artifact, approvedBy, breakGlass, breakGlassReason,
+                previousTaskDefinition, startedBy, startedAt
         }
 
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, version: ServiceVersion,
             artifact: ArtifactDigest, approvedBy: [ActorName], breakGlass: Bool, breakGlassReason: String?,
-            startedBy: LedgerActor, startedAt: Date
+            previousTaskDefinition: String? = nil, startedBy: LedgerActor, startedAt: Date
         ) {
             self.deployID = deployID
             self.environment = environment
@@ -176,6 +180,7 @@ extension LedgerEvent {
             self.approvedBy = approvedBy
             self.breakGlass = breakGlass
             self.breakGlassReason = breakGlassReason
+            self.previousTaskDefinition = previousTaskDefinition
             self.startedBy = startedBy
             self.startedAt = startedAt
         }

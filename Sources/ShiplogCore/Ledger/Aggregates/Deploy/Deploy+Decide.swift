@@ -77,7 +77,7 @@ extension Deploy {
                         deployID: id, environment: request.environment, service: request.service, reason: reason,
                         cancelledBy: actor, cancelledAt: now)))
 
-        case .start(let id, let actor, let breakGlassReason):
+        case .start(let id, let actor, let breakGlassReason, let previousTaskDefinition):
             let (state, request) = try existing(context.deploy, id)
             guard state.status == .requested else { throw wrongState(id, state.status, "started") }
             var breakGlass: BreakGlass?
@@ -90,6 +90,7 @@ extension Deploy {
                 }
                 breakGlass = BreakGlass(reason: reason, by: actor)
             }
+            let previous = try FreeText.token(previousTaskDefinition, what: "the running task definition", maxLength: 2048)
             let policy = try PolicyRecord.requirePolicy(context.policy, for: request.environment)
             let gate = Gate.evaluate(
                 deploy: state, approvers: context.approvers, policy: policy, locks: context.locks, now: now,
@@ -105,8 +106,8 @@ extension Deploy {
                         .init(
                             deployID: id, environment: request.environment, service: request.service,
                             version: request.version, artifact: request.artifact, approvedBy: gate.approvedBy,
-                            breakGlass: breakGlass != nil, breakGlassReason: breakGlass?.reason, startedBy: actor,
-                            startedAt: now))
+                            breakGlass: breakGlass != nil, breakGlassReason: breakGlass?.reason,
+                            previousTaskDefinition: previous, startedBy: actor, startedAt: now))
                 ])
 
         case .succeed(let id, let actor):

@@ -33,7 +33,7 @@ public enum Deploy: Aggregate {
         case cancel(deployID: DeployID, reason: String?, by: LedgerActor)
         /// Start past the gate; with `breakGlassReason`, an admin starts it without approvals
         /// and outside freeze windows (never past a lock).
-        case start(deployID: DeployID, by: LedgerActor, breakGlassReason: String?)
+        case start(deployID: DeployID, by: LedgerActor, breakGlassReason: String?, previousTaskDefinition: String? = nil)
         case succeed(deployID: DeployID, by: LedgerActor)
         case fail(deployID: DeployID, reason: String?, by: LedgerActor)
         /// Roll a succeeded or failed deploy back to the release before it. `automatic` is the

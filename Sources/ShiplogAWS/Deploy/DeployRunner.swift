@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+import ShiplogCore
+import ShiplogCrypto
+import ShiplogLedger
+
+/// `shiplog deploy run`: carries out a requested deploy on ECS, through the one command path.
+///
+/// 1. Reads the deploy, its build's task definition and the service's target; asks ECS what
+///    the service runs now (the rollback point).
+/// 2. Records `DeployStarted` with that task definition: the gate check and the start are one
+///    decision, so a closed gate stops it here, before AWS is touched.
+/// 3. `UpdateService` to the build's task definition, then follows `DescribeServices` until
+///    the rollout completes, fails or times out, and records `DeploySucceeded` or
+///    `DeployFailed` with the reason. An ECS refusal after the start is recorded as the failure.
+public struct DeployRunner: Sendable {
+    public let ledger: LedgerService
+    public let ecs: ECSClient
+    /// How long a rollout may take before the deploy is recorded as failed.
+    public var rolloutLimit: Duration = .seconds(15 * 60)
+    /// How often the rollout is asked about.
+    public var pollInterval: Duration = .seconds(5)
+    public var logger = Logger(label: "shiplog.deploy")
+
+    public init(ledger: LedgerService, ecs: ECSClient) {
+        self.ledger = ledger
+        self.ecs = ecs
+    }
+
+    /// What `run` did.
+    public struct Outcome: Sendable, Hashable {
+        public var deployID: String
+        public var cluster: String
+        public var ecsService: String
+        /// What ran before (the rollback point) and what runs now, as ECS names them.
+        public var previousTaskDefinition: String
+        public var taskDefinition: String
+        /// Nil when it succeeded; else why it failed.
+        public var failure: String?
+
+        public var succeeded: Bool { failure == nil }
+    }
+
+    /// Runs deploy `id`, signing each step with `key` on behalf of `principal`.
+    public func run(_ id: String, key: SigningKey, for principal: Principal = .signer) async throws -> Outcome {
+        let (context, _, _) = try await ledger.deploy(id)
+        guard let request = context.deploy.request else { throw LedgerError(.notFound, "unknown deploy \(id)") }
+        let deployID = request.deployID
+        guard context.deploy.status == nil || context.deploy.status == .requested else {
+            throw LedgerError(.wrongState, "deploy \(id) is \(context.deploy.status.map { "\($0)" } ?? "requested"): only a requested deploy can be run")
+        }
+        guard let taskDefinition = request.taskDefinition else {
+            throw LedgerError(
+                .invalidValue,
+                "deploy \(id) has no ECS task definition: record the build with one (shiplog build record --service \(request.service) --version \(request.version) --task-definition ARN) and request it again")
+        }
+        guard let target = context.serviceEnvironment.target else {
+            throw LedgerError(
+                .notFound,
+                "\(request.service) has no deploy target on \(request.environment): set one with shiplog target set --env \(request.environment) --service \(request.service) --ecs-cluster C --ecs-service S")
+        }
+        // Closed gates stop here too; the start below re-decides it with the ledger's own state.
+        let gate = ledger.evaluate(context)
+        guard gate.allowed else {
+            throw LedgerError(.gateClosed, "deploy \(id) may not start: " + gate.reasons.joined(separator: "; "), gate: gate)
+        }
+        let running = try await ecs.describeService(cluster: target.cluster, service: target.ecsService, region: target.region)
+        try await ledger.run(
+            .startDeploy(id: deployID, breakGlassReason: nil, previousTaskDefinition: running.taskDefinition),
+            signedWith: key, for: principal)
+        var outcome = Outcome(
+            deployID: id, cluster: target.cluster, ecsService: target.ecsService, previousTaskDefinition: running.taskDefinition,
+            taskDefinition: taskDefinition, failure: nil)
+        logger.info(
+            "deploy started on ECS",
+            metadata: ["deploy": "\(id)", "from": "\(running.taskDefinition)", "to": "\(taskDefinition)"])
+        do {
+            try await ecs.updateService(
+                cluster: target.cluster, service: target.ecsService, taskDefinition: taskDefinition, region: target.region)
+            switch try await ecs.followRollout(
+                cluster: target.cluster, service: target.ecsService, taskDefinition: taskDefinition, region: target.region,
+                limit: rolloutLimit, interval: pollInterval)
+            {
+            case .completed: break
+            case .failed(let reason): outcome.failure = "the ECS rollout failed: \(reason)"
+            case .timedOut: outcome.failure = "the ECS rollout did not finish within \(rolloutLimit)"
+            }
+        } catch let error as AWSError {
+            outcome.failure = error.message
+        }
+        if let failure = outcome.failure {
+            try await ledger.run(.failDeploy(id: deployID, reason: String(failure.prefix(900))), signedWith: key, for: principal)
+            logger.warning("deploy failed on ECS", metadata: ["deploy": "\(id)", "reason": "\(failure)"])
+        } else {
+            try await ledger.run(.succeedDeploy(id: deployID), signedWith: key, for: principal)
+            logger.info("deploy succeeded on ECS", metadata: ["deploy": "\(id)"])
+        }
+        return outcome
+    }
+}
