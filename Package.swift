@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // RSA (SNS message signatures) and X.509 (their certificates): libsodium has neither.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // C libraries named by the product. Each is wrapped once, in one Swift module.
@@ -38,7 +41,11 @@ let package = Package(
         // AWS: ECS (deploy and roll back), over the libcurl client and its SigV4.
         .target(
             name: "ShiplogAWS",
-            dependencies: ["ShiplogCore", "ShiplogLedger", "ShiplogHTTP", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "ShiplogCore", "ShiplogLedger", "ShiplogHTTP", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]),
         // Slack's wire: request verification, forms, the /shiplog grammar.
         .target(name: "ShiplogSlack", dependencies: ["ShiplogCrypto"]),
         // `shiplog serve`: the HTTP doors (Slack, health, metrics) and the background services.
