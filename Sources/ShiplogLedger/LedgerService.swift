@@ -323,6 +323,15 @@ public struct LedgerService: Sendable {
         )
     }
 
+    /// A service in an environment as the ledger has it (what runs, its target, its lock),
+    /// and the environment's policy: read and judged from their streams.
+    public func serviceEnvironment(_ environment: Environment, _ service: ServiceName) async throws -> (
+        place: ServiceEnvironment.State, policy: PolicyRecord.State
+    ) {
+        let loaded = try await store.load([.serviceEnvironment(environment, service), .policy(environment)])
+        return (loaded.world.place(environment, service), loaded.world.policy(environment))
+    }
+
     // MARK: Locks
 
     public func lock(environment: String, service: String?, reason: String, key: SigningKey) async throws {

@@ -23,7 +23,7 @@ struct DeployRunTests {
         let admin = SigningKey.generate(), alice = SigningKey.generate(), bob = SigningKey.generate()
         let carol = SigningKey.generate()
 
-        static func make(ecsService: String? = nil) async throws -> Story {
+        static func make(ecsService: String? = nil, alarms: [String] = [], autoRollback: Bool = false, watch: Int? = nil) async throws -> Story {
             let database = try await TestDatabase.create()
             let story = Story(
                 database: database, ledger: LedgerService(store: LedgerStore(events: database.store())), moto: try await MotoECS.make())
@@ -37,17 +37,22 @@ struct DeployRunTests {
             try await ledger.run(
                 .setTarget(
                     environment: try Environment("prod"), service: try ServiceName("web"),
-                    target: DeployTarget(cluster: story.moto.cluster, ecsService: ecsService ?? story.moto.service, region: "us-east-1")),
+                    target: DeployTarget(
+                        cluster: story.moto.cluster, ecsService: ecsService ?? story.moto.service, region: "us-east-1",
+                        alarms: try alarms.map(AlarmName.init), watchSeconds: watch, autoRollback: autoRollback)),
                 signedWith: story.admin)
+            try await ledger.recordBuild(
+                service: "web", version: "1.2.2", artifact: "sha256:" + String(repeating: "aa", count: 32), commit: nil,
+                taskDefinition: story.moto.revision(1), key: story.carol)
             try await ledger.recordBuild(
                 service: "web", version: "1.2.3", artifact: "sha256:" + String(repeating: "ab", count: 32), commit: nil,
                 taskDefinition: story.moto.revision(2), key: story.carol)
             return story
         }
 
-        func request() async throws -> String {
+        func request(version: String = "1.2.3") async throws -> String {
             try await ledger.requestDeploy(
-                service: "web", environment: "prod", version: "1.2.3", artifact: nil, reason: nil, allowUnrecorded: false, key: carol
+                service: "web", environment: "prod", version: version, artifact: nil, reason: nil, allowUnrecorded: false, key: carol
             ).rawValue
         }
 
@@ -56,6 +61,20 @@ struct DeployRunTests {
             runner.pollInterval = .milliseconds(100)
             runner.rolloutLimit = .seconds(20)
             return runner
+        }
+
+        /// carol's deploys of 1.2.2 (what ran before: the last known good) and then 1.2.3, each
+        /// approved by alice and bob and run on moto; the id of the second.
+        func deployed() async throws -> String {
+            var id = ""
+            for version in ["1.2.2", "1.2.3"] {
+                id = try await request(version: version)
+                try await ledger.approve(id, key: alice)
+                try await ledger.approve(id, key: bob)
+                let outcome = try await runner().run(id, key: carol)
+                #expect(outcome.succeeded)
+            }
+            return id
         }
 
         func running() async throws -> String {

@@ -17,7 +17,7 @@ public enum AlarmRecord: Aggregate {
     }
 
     public enum Command: Hashable, Sendable {
-        case raise(alarm: AlarmName, environment: Environment?, service: ServiceName?, reason: String?)
+        case raise(alarm: AlarmName, environment: Environment?, service: ServiceName?, reason: String?, changedAt: Date? = nil)
         case resolve(alarm: AlarmName, reason: String?)
     }
 
@@ -25,14 +25,16 @@ public enum AlarmRecord: Aggregate {
 
     public static func decide(_ command: Command, state: State, now: Date) throws -> Decision {
         switch command {
-        case .raise(let alarm, let environment, let service, let reason):
+        case .raise(let alarm, let environment, let service, let reason, let changedAt):
             if state.isRaised { return .nothing }
             let reason = try FreeText.optional(reason, what: "the alarm's reason")
             return Decision(
                 stream: .alarm(alarm),
                 events: [
                     .alarmRaised(
-                        .init(alarm: alarm, environment: environment, service: service, reason: reason, raisedAt: now))
+                        .init(
+                            alarm: alarm, environment: environment, service: service, reason: reason,
+                            changedAt: changedAt.map(LedgerTime.truncatedToMicroseconds), raisedAt: now))
                 ])
         case .resolve(let alarm, let reason):
             guard let raised = state.raised else { return .nothing }

@@ -20,7 +20,7 @@ extension LedgerCommand {
             return [.migrations(environment), .policy(environment)]
         case .lock(let environment, let service, _), .unlock(let environment, let service, _):
             return [.policy(environment), EnvironmentLocks.stream(environment: environment, service: service)]
-        case .raiseAlarm(let alarm, _, _, _), .resolveAlarm(let alarm, _): return [.alarm(alarm)]
+        case .raiseAlarm(let alarm, _, _, _, _), .resolveAlarm(let alarm, _): return [.alarm(alarm)]
         case .recordRefusal: return [.refusals(LedgerTime.day(now))]
         case .requestDeploy(let id, let service, let environment, let version, _, _, _):
             return Deploy.streams(deployID: id, environment: environment, service: service) + [.build(service, version)]
@@ -118,9 +118,9 @@ extension LedgerCommand {
                 .unlock(environment: environment, service: service, reason: reason, by: actor),
                 current: world.lock(environment, service), policy: world.policy(environment), trustRoot: trustRoot,
                 now: now)
-        case .raiseAlarm(let alarm, let environment, let service, let reason):
+        case .raiseAlarm(let alarm, let environment, let service, let reason, let changedAt):
             return try AlarmRecord.decide(
-                .raise(alarm: alarm, environment: environment, service: service, reason: reason),
+                .raise(alarm: alarm, environment: environment, service: service, reason: reason, changedAt: changedAt),
                 state: world.alarms[alarm] ?? AlarmRecord.initial, now: now)
         case .resolveAlarm(let alarm, let reason):
             return try AlarmRecord.decide(

@@ -38,7 +38,8 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
     // Locks and alarms.
     case lock(environment: Environment, service: ServiceName?, reason: String)
     case unlock(environment: Environment, service: ServiceName?, reason: String?)
-    case raiseAlarm(alarm: AlarmName, environment: Environment?, service: ServiceName?, reason: String?)
+    /// `changedAt`: when CloudWatch changed the alarm's state.
+    case raiseAlarm(alarm: AlarmName, environment: Environment?, service: ServiceName?, reason: String?, changedAt: Date? = nil)
     case resolveAlarm(alarm: AlarmName, reason: String?)
 
     // A deploy's life.

@@ -9,20 +9,25 @@ extension LedgerEvent {
         public var service: ServiceName?
         /// CloudWatch's state reason.
         public var reason: String?
+        /// When CloudWatch changed the alarm's state (`StateChangeTime`), when it said.
+        public var changedAt: Date?
+        /// When Shiplog recorded it.
         public var raisedAt: Date
 
         /// The payload's JSON keys: renaming a property must not rename its key.
         private enum CodingKeys: String, CodingKey {
-            case alarm, environment, service, reason, raisedAt
+            case alarm, environment, service, reason, changedAt, raisedAt
         }
 
         public init(
-            alarm: AlarmName, environment: Environment?, service: ServiceName?, reason: String?, raisedAt: Date
+            alarm: AlarmName, environment: Environment?, service: ServiceName?, reason: String?, changedAt: Date? = nil,
+            raisedAt: Date
         ) {
             self.alarm = alarm
             self.environment = environment
             self.service = service
             self.reason = reason
+            self.changedAt = changedAt
             self.raisedAt = raisedAt
         }
     }
