@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "ShiplogServer",
             dependencies: [
-                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogSlack", "ShiplogHTTP",
+                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogLedger", "ShiplogSlack", "ShiplogHTTP", "ShiplogAWS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -93,6 +93,7 @@ let package = Package(
             name: "ShiplogAWSTests",
             dependencies: [
                 "ShiplogAWS", "ShiplogHTTP", "ShiplogLedger", "ShiplogPostgres", "ShiplogCore", "ShiplogCrypto", "ShiplogTestSupport",
+                "ShiplogServer", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),

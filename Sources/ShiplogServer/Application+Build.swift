@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import ShiplogAWS
 import ShiplogCrypto
 import ShiplogHTTP
 import ShiplogLedger
@@ -50,6 +51,29 @@ public func buildApplication(
         commands: commands, interactions: interactions, late: late, answerWithin: configuration.slackAnswerWithin
     ).add(to: router)
 
+    // Alarms through SNS, and the rollbacks they start.
+    var rollbackService: RollbackService?
+    var sns: SNSHandler?
+    if !configuration.snsTopicArns.isEmpty, let ledger, let key = configuration.botKey, let credentials = configuration.awsCredentials {
+        let awsHTTP = HTTPClient(maxConcurrentTransfers: 16, label: "shiplog.aws")
+        var ecs = ECSClient(http: awsHTTP, credentials: credentials, settings: configuration.aws)
+        ecs.logger = logger
+        var rollbacks = Rollbacks(ledger: ledger, ecs: ecs, key: key)
+        rollbacks.pollInterval = configuration.rolloutPollInterval
+        rollbacks.rolloutLimit = configuration.rolloutLimit
+        let background = RollbackService(rollbacks: rollbacks, pool: pool, logger: logger)
+        rollbackService = background
+        if let verifier = try? SNSVerifier(
+            allowedTopics: configuration.snsTopicArns, http: awsHTTP, settings: configuration.aws, credentials: credentials,
+            pinnedPEM: configuration.snsCertificates)
+        {
+            sns = SNSHandler(
+                verifier: verifier, rollbacks: rollbacks, background: background, pool: pool, http: awsHTTP,
+                settings: configuration.aws)
+        }
+    }
+    HookRoutes(sns: sns).add(to: router)
+
     // Services stop in reverse order: the HTTP server first, then the late slash-command
     // answers (those acknowledged are still answered), the outbox worker (it finishes the
     // message in hand), the projector, and the pool last.
@@ -64,6 +88,7 @@ public func buildApplication(
                 events: events,
                 delivery: delivery, channel: configuration.slackChannel, pollInterval: configuration.outboxPollInterval))
     }
+    if let rollbackService { services.append(rollbackService) }
     services.append(late)
     return Application(
         router: router,

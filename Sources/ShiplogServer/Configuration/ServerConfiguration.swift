@@ -1,5 +1,7 @@
 import Foundation
+import ShiplogAWS
 import ShiplogCrypto
+import ShiplogHTTP
 
 /// `shiplog serve`'s settings, read from the environment. A secret may also be given as
 /// `NAME_FILE`, the path of a file holding it (trailing newline ignored); secrets never reach a
@@ -28,6 +30,19 @@ public struct ServerConfiguration: Sendable {
     /// answer; a slower answer is acknowledged with an empty 200 and posted to the command's
     /// `response_url` when ready (Slack's own limit is 3,000 ms).
     public var slackAnswerWithin: Duration = .milliseconds(20)
+    /// `SHIPLOG_SNS_TOPIC_ARNS`: the SNS topics whose alarms are believed (comma-separated);
+    /// none: `/hooks/sns` answers 503.
+    public var snsTopicArns: Set<String> = []
+    /// `SHIPLOG_SNS_CERTIFICATES`: PEM files of SNS signing certificates to trust instead of
+    /// fetching them (comma-separated paths); the texts.
+    public var snsCertificates: [String] = []
+    /// `AWS_REGION` / `AWS_DEFAULT_REGION` and `SHIPLOG_AWS_ENDPOINT`.
+    public var aws = AWSSettings()
+    /// The AWS keys (or the container credentials endpoint), when the environment has them.
+    public var awsCredentials: AWSCredentialSource?
+    /// How often a rollback's rollout is asked about, and how long it may take.
+    public var rolloutPollInterval: Duration = .seconds(5)
+    public var rolloutLimit: Duration = .seconds(15 * 60)
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, slackSigningSecret: [UInt8]? = nil, slackBotToken: String? = nil,
@@ -97,6 +112,28 @@ public struct ServerConfiguration: Sendable {
             }
             configuration.slackAnswerWithin = .milliseconds(milliseconds)
         }
+        configuration.aws = AWSSettings.fromEnvironment(environment)
+        configuration.snsTopicArns = Set(
+            (value("SHIPLOG_SNS_TOPIC_ARNS") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty })
+        for arn in configuration.snsTopicArns where !arn.hasPrefix("arn:aws") || arn.split(separator: ":").count != 6 {
+            throw ServerConfigurationError(
+                "SHIPLOG_SNS_TOPIC_ARNS has '\(arn)', which is not a topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)")
+        }
+        for path in (value("SHIPLOG_SNS_CERTIFICATES") ?? "").split(separator: ",").map(String.init) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains("BEGIN CERTIFICATE") else {
+                throw ServerConfigurationError("SHIPLOG_SNS_CERTIFICATES names \(path), which is not a readable PEM certificate")
+            }
+            configuration.snsCertificates.append(text)
+        }
+        if !configuration.snsTopicArns.isEmpty {
+            do {
+                configuration.awsCredentials = try AWSCredentialSource.fromEnvironment(environment, http: HTTPClient(label: "shiplog.aws.credentials"))
+            } catch {
+                throw ServerConfigurationError(
+                    "SHIPLOG_SNS_TOPIC_ARNS is set, so alarms may roll deploys back on ECS, but \(error)")
+            }
+        }
         if let path = value("SHIPLOG_BOT_KEY") {
             do {
                 let passphrase = try value("SHIPLOG_BOT_KEY_PASSPHRASE_FILE").map(KeyFile.readPassphrase(fromFile:))
@@ -108,6 +145,10 @@ public struct ServerConfiguration: Sendable {
         if configuration.slackBotToken != nil, configuration.slackChannel == nil {
             throw ServerConfigurationError(
                 "SLACK_BOT_TOKEN is set but SHIPLOG_SLACK_CHANNEL is not: give the id (C…) of the channel approval requests go to")
+        }
+        if !configuration.snsTopicArns.isEmpty, configuration.botKey == nil {
+            throw ServerConfigurationError(
+                "SHIPLOG_SNS_TOPIC_ARNS is set but SHIPLOG_BOT_KEY is not: the server signs the alarms and rollbacks it records with that key")
         }
         if configuration.slackSigningSecret != nil, configuration.botKey == nil {
             throw ServerConfigurationError(

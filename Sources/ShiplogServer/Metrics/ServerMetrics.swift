@@ -16,4 +16,8 @@ public enum ServerMetrics {
 
     /// Slash commands acknowledged before their answer was ready (answered via response_url).
     static let lateAnswers = CoreMetrics.Counter(label: "shiplog_slack_late_answers_total")
+
+    /// CloudWatch alarms received through SNS and acted on; SNS messages refused.
+    static let alarms = CoreMetrics.Counter(label: "shiplog_alarms_total")
+    static let snsRefused = CoreMetrics.Counter(label: "shiplog_sns_refused_total")
 }

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import ShiplogAWS
+import ShiplogCore
+import ShiplogHTTP
+
+/// `shiplog rollback`: a person rolls a service back to what ran before its last deploy.
+struct RollbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Roll a service back on ECS to the release that ran before its last deploy, and lock it.",
+        discussion: """
+            Records RollbackStarted for the service's last deploy, calls UpdateService with the task \
+            definition that ran before it, follows the rollout, records RollbackSucceeded or \
+            RollbackFailed, and locks the service with the reason (unlock it deliberately, with \
+            shiplog unlock). Exit 1 when the rollback failed (recorded). AWS settings as for \
+            deploy run.
+            """)
+
+    @Option(help: "The environment.") var env: String
+    @Option(help: "The service.") var service: String
+    @Option(help: "Why (recorded, and the lock's reason).") var reason: String
+    @Option(
+        parsing: .unconditional, help: "How long the rollout may take (e.g. 15m).",
+        transform: { text in
+            _ = try DurationArgument.seconds(text)
+            return text
+        })
+    var timeout = "15m"
+    @OptionGroup var key: KeyOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let (ledger, signer) = try await database.ledger(key)
+        let environment = ProcessInfo.processInfo.environment
+        let http = HTTPClient(label: "shiplog.aws")
+        let ecs = ECSClient(
+            http: http, credentials: try AWSCredentialSource.fromEnvironment(environment, http: http),
+            settings: AWSSettings.fromEnvironment(environment))
+        var rollbacks = Rollbacks(ledger: ledger, ecs: ecs, key: signer)
+        rollbacks.rolloutLimit = .seconds(try DurationArgument.seconds(timeout))
+        let outcome = try await rollbacks.rollBack(
+            environment: try Environment(env), service: try ServiceName(service), reason: reason, key: signer)
+        print(
+            "\(outcome.deployID): \(service) on \(env) back to \(outcome.toTaskDefinition ?? "?")"
+                + (outcome.failure.map { " — FAILED: \($0)" } ?? " — rolled back") + "; \(service) on \(env) is locked")
+        if let failure = outcome.failure {
+            throw DeployCommand.Run.Failed(description: "the rollback of \(outcome.deployID) failed (recorded): \(failure)")
+        }
+    }
+}

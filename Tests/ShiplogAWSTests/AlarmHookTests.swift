@@ -1,0 +1,167 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import ShiplogAWS
+import ShiplogCore
+import ShiplogCrypto
+import ShiplogHTTP
+import ShiplogLedger
+import ShiplogPostgres
+import ShiplogServer
+import Testing
+
+/// Slack's Web API as a loopback stand-in: records what the bot posts.
+actor SlackRecorder {
+    private(set) var posted: [String] = []
+    private var next = 1
+
+    func record(_ body: String) -> Int {
+        posted.append(body)
+        next += 1
+        return next
+    }
+
+    nonisolated func application() -> some ApplicationProtocol {
+        let router = Router()
+        router.post("api/:method") { request, _ -> Response in
+            var request = request
+            let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
+            let ts = await self.record(body)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"ok":true,"channel":"C0DEPLOYS","ts":"1764331200.\#(String(format: "%06d", ts))"}"#)))
+        }
+        return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+    }
+}
+
+/// The whole alarm path over real HTTP: moto publishes a CloudWatch alarm to an SNS topic,
+/// moto's SNS posts it (signed) to `shiplog serve`'s `/hooks/sns`, and the server rolls the
+/// deploy back on moto's ECS.
+@Suite("The server: alarms through SNS roll deploys back")
+struct AlarmHookTests {
+    struct Setup {
+        let story: DeployRunTests.Story
+        let server: SigningKey
+        let topic: String
+        let sns: MotoSNS
+        let id: String
+    }
+
+    static func setup() async throws -> Setup {
+        let story = try await DeployRunTests.Story.make(alarms: ["prod-web-5xx"], autoRollback: true)
+        let id = try await story.deployed()
+        let server = SigningKey.generate()
+        _ = try await story.ledger.enrollApprover(
+            name: "shiplog-server", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot,
+            key: story.admin)
+        let sns = try MotoSNS()
+        let topic = try await sns.createTopic("alarms-\(UUID().uuidString.prefix(8))")
+        return Setup(story: story, server: server, topic: topic, sns: sns, id: id)
+    }
+
+    static func application(_ setup: Setup, slackPort: Int? = nil) throws -> some ApplicationProtocol {
+        var configuration = ServerConfiguration(
+            host: "127.0.0.1", port: 0, slackBotToken: slackPort.map { _ in "xoxb-test" },
+            slackAPIURL: "http://127.0.0.1:\(slackPort ?? 1)/api", slackChannel: slackPort.map { _ in "C0DEPLOYS" },
+            botKey: setup.server)
+        configuration.snsTopicArns = [setup.topic]
+        configuration.aws = AWSSettings(defaultRegion: "us-east-1", endpoint: try MotoECS.endpoint())
+        let http = HTTPClient()
+        configuration.awsCredentials = AWSCredentialSource(AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing"), http: http)
+        configuration.rolloutPollInterval = .milliseconds(100)
+        configuration.outboxPollInterval = .milliseconds(50)
+        return buildApplication(configuration: configuration, pool: setup.story.database.pool(maximumConnections: 8))
+    }
+
+    static func count(_ setup: Setup, _ type: String) async throws -> Int64 {
+        try await setup.story.database.connect().query("SELECT count(*) FROM events WHERE type = \(type)")[0].decode(Int64.self, at: 0)
+    }
+
+    static func eventually(_ seconds: Double = 20, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    @Test("a CloudWatch alarm published to the topic rolls the deploy back on ECS, locks the service and tells Slack")
+    func alarmRollsBack() async throws {
+        let setup = try await Self.setup()
+        let slack = SlackRecorder()
+        try await slack.application().test(.live) { slackClient in
+            try await Self.application(setup, slackPort: try #require(slackClient.port)).test(.live) { client in
+                try await setup.sns.subscribe(setup.topic, url: "http://127.0.0.1:\(try #require(client.port))/hooks/sns")
+                try await setup.sns.publish(setup.topic, MotoSNS.alarm("prod-web-5xx", at: Self.now()))
+                #expect(try await Self.eventually { try await Self.count(setup, "EnvironmentLocked") == 1 })
+                #expect(try await setup.story.running() == setup.story.moto.revision(1))
+                for type in ["AlarmRaised", "RollbackStarted", "RollbackSucceeded"] {
+                    #expect(try await Self.count(setup, type) == 1, "\(type)")
+                }
+                let told = try await Self.eventually { await slack.posted.contains { $0.lowercased().contains("rolled back") } }
+                let posted = await slack.posted
+                #expect(told, "\(posted)")
+            }
+        }
+        #expect(try await ChainVerifier(pool: setup.story.database.pool()).verify().ok)
+    }
+
+    @Test("the same alarm delivered to two servers, five times over: exactly one rollback")
+    func twoServers() async throws {
+        let setup = try await Self.setup()
+        try await Self.application(setup).test(.live) { first in
+            try await Self.application(setup).test(.live) { second in
+                for client in [first, second] {
+                    try await setup.sns.subscribe(setup.topic, url: "http://127.0.0.1:\(try #require(client.port))/hooks/sns")
+                }
+                for _ in 0..<5 { try await setup.sns.publish(setup.topic, MotoSNS.alarm("prod-web-5xx", at: Self.now())) }
+                #expect(try await Self.eventually { try await Self.count(setup, "RollbackSucceeded") == 1 })
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await Self.count(setup, "RollbackStarted") == 1)
+                #expect(try await Self.count(setup, "AlarmRaised") == 1)
+            }
+        }
+        #expect(try await setup.story.running() == setup.story.moto.revision(1))
+    }
+
+    @Test("forged SNS messages are refused and recorded nowhere; an alarm no target knows is recorded and nothing else")
+    func forgedAndUnknown() async throws {
+        let setup = try await Self.setup()
+        let (real, _) = try await SNSVerifierTests.published(MotoSNS.alarm("prod-web-5xx", at: Self.now()))
+        try await Self.application(setup).test(.live) { client in
+            func post(_ body: [String: Any?]) async throws -> HTTPResponse.Status {
+                let data = try JSONSerialization.data(withJSONObject: body.compactMapValues { $0 })
+                return try await client.execute(uri: "/hooks/sns", method: .post, body: ByteBuffer(bytes: data)) { $0.status }
+            }
+            var fields: [String: Any?] = [
+                "Type": "Notification", "MessageId": real.messageID, "TopicArn": setup.topic, "Message": real.message,
+                "Timestamp": real.timestamp, "SignatureVersion": "2", "Signature": real.signature,
+                "SigningCertURL": real.signingCertURL,
+            ]
+            // Signed for another topic, so its signature cannot hold for ours.
+            #expect(try await post(fields) == .forbidden)
+            fields["SigningCertURL"] = "https://evil.example/SimpleNotificationService-1.pem"
+            #expect(try await post(fields) == .forbidden)
+            fields["TopicArn"] = "arn:aws:sns:us-east-1:123456789012:not-ours"
+            #expect(try await post(fields) == .forbidden)
+            #expect(try await client.execute(uri: "/hooks/sns", method: .post, body: ByteBuffer(string: "{}")) { $0.status } == .badRequest)
+            #expect(try await Self.count(setup, "AlarmRaised") == 0)
+            let seen = try await setup.story.database.connect().query("SELECT count(*) FROM sns_messages")[0].decode(Int64.self, at: 0)
+            #expect(seen == 0)
+
+            try await setup.sns.subscribe(setup.topic, url: "http://127.0.0.1:\(try #require(client.port))/hooks/sns")
+            try await setup.sns.publish(setup.topic, MotoSNS.alarm("nobody-watches-this", at: Self.now()))
+            #expect(try await Self.count(setup, "AlarmRaised") == 1)
+            #expect(try await Self.count(setup, "RollbackStarted") == 0)
+        }
+    }
+
+    /// Now, as CloudWatch writes it.
+    static func now() -> String {
+        let text = LedgerTime.payloadString(Date())  // 2026-11-28T03:12:45.123456Z
+        return String(text.prefix(23)) + "+0000"
+    }
+}
