@@ -165,3 +165,26 @@ struct AlarmHookTests {
         return String(text.prefix(23)) + "+0000"
     }
 }
+
+@Suite("The server: a rollback left in progress is resumed at start")
+struct RollbackResumeTests {
+    @Test("a server that died after starting a rollback: the next one to start carries it out, once")
+    func resumes() async throws {
+        let setup = try await AlarmHookTests.setup()
+        // What a server killed after recording RollbackStarted leaves behind.
+        let rollbacks = Rollbacks(ledger: setup.story.ledger, ecs: setup.story.moto.client, key: setup.server)
+        try await Projector(pool: setup.story.database.pool()).catchUp()
+        let targets = try await LedgerQueries(pool: setup.story.database.pool()).targets()
+        let effect = try await rollbacks.record(
+            CloudWatchAlarm(name: "prod-web-5xx", state: "ALARM", changedAt: Date()), targets: targets, receivedAt: Date())
+        #expect(effect.rollbacks.count == 1)
+        #expect(try await setup.story.running() == setup.story.moto.revision(2))
+        try await AlarmHookTests.application(setup).test(.live) { _ in
+            let finished = try await AlarmHookTests.eventually { try await AlarmHookTests.count(setup, "RollbackSucceeded") == 1 }
+            #expect(finished)
+        }
+        #expect(try await setup.story.running() == setup.story.moto.revision(1))
+        #expect(try await AlarmHookTests.count(setup, "RollbackStarted") == 1)
+        #expect(try await AlarmHookTests.count(setup, "EnvironmentLocked") == 1)
+    }
+}

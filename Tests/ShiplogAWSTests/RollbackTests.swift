@@ -101,4 +101,29 @@ struct RollbackTests {
         let context = try await story.ledger.deploy(id).context
         #expect(context.serviceEnvironment.lock?.lockedBy.name.rawValue == "alice")
     }
+
+    @Test("ECS throttling and 500s during a rollback are retried; AWS unreachable ends in RollbackFailed, and the lock")
+    func faults() async throws {
+        for (faults, failing, succeeds) in [(["ThrottlingException", "500", "ThrottlingException"], nil, true), ([], "UpdateService", false)] {
+            let story = try await DeployRunTests.Story.make(alarms: ["prod-web-5xx"], autoRollback: true)
+            let id = try await story.deployed()
+            let (watching, targets) = try await Self.rollbacks(story)
+            let proxy = FaultyECS(upstream: story.moto.endpoint, faults: faults, failing: failing)
+            try await proxy.application().test(.live) { client in
+                var rollbacks = Rollbacks(
+                    ledger: story.ledger, ecs: MotoECS.client(endpoint: "http://127.0.0.1:\(try #require(client.port))"),
+                    key: watching.key)
+                rollbacks.pollInterval = .milliseconds(100)
+                let effect = try await rollbacks.record(
+                    CloudWatchAlarm(name: "prod-web-5xx", state: "ALARM", changedAt: Date()), targets: targets, receivedAt: Date())
+                let outcome = try await rollbacks.carryOut(try #require(effect.rollbacks.first))
+                #expect(outcome.succeeded == succeeds, "\(outcome)")
+            }
+            let context = try await story.ledger.deploy(id).context
+            #expect(context.deploy.status == (succeeds ? .rolledBack : .rollbackFailed))
+            #expect(context.serviceEnvironment.lock?.reason.contains(succeeds ? "rolled back" : "FAILED to roll back") == true)
+            #expect(try await story.running() == story.moto.revision(succeeds ? 1 : 2))
+        }
+    }
 }
+
