@@ -93,7 +93,7 @@ let package = Package(
             name: "ShiplogAWSTests",
             dependencies: [
                 "ShiplogAWS", "ShiplogHTTP", "ShiplogLedger", "ShiplogPostgres", "ShiplogCore", "ShiplogCrypto", "ShiplogTestSupport",
-                "ShiplogServer", .product(name: "HTTPTypes", package: "swift-http-types"),
+                "ShiplogServer", "ShiplogSlack", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),

@@ -31,10 +31,38 @@ public func buildApplication(
     let ledger = configuration.botKey.map { key in
         LedgerService(store: LedgerStore(events: events, snapshotKey: key), clock: clock)
     }
+    // ECS: deploys and rollbacks from Slack, and the rollbacks alarms start, carried out in
+    // the background; alarms through SNS.
+    var rollbackService: RollbackService?
+    var slackAWS: SlashCommandHandler.SlackAWS?
+    var sns: SNSHandler?
+    if let ledger, let key = configuration.botKey, let credentials = configuration.awsCredentials {
+        let awsHTTP = HTTPClient(maxConcurrentTransfers: 16, label: "shiplog.aws")
+        var ecs = ECSClient(http: awsHTTP, credentials: credentials, settings: configuration.aws)
+        ecs.logger = logger
+        var rollbacks = Rollbacks(ledger: ledger, ecs: ecs, key: key)
+        rollbacks.pollInterval = configuration.rolloutPollInterval
+        rollbacks.rolloutLimit = configuration.rolloutLimit
+        var runner = DeployRunner(ledger: ledger, ecs: ecs)
+        runner.pollInterval = configuration.rolloutPollInterval
+        runner.rolloutLimit = configuration.rolloutLimit
+        let background = RollbackService(rollbacks: rollbacks, pool: pool, logger: logger)
+        rollbackService = background
+        slackAWS = SlashCommandHandler.SlackAWS(runner: runner, rollbacks: rollbacks, background: background)
+        if !configuration.snsTopicArns.isEmpty,
+            let verifier = try? SNSVerifier(
+                allowedTopics: configuration.snsTopicArns, http: awsHTTP, settings: configuration.aws, credentials: credentials,
+                pinnedPEM: configuration.snsCertificates)
+        {
+            sns = SNSHandler(
+                verifier: verifier, rollbacks: rollbacks, background: background, pool: pool, http: awsHTTP,
+                settings: configuration.aws)
+        }
+    }
     let commands = zip(ledger, configuration.botKey).map { ledger, key in
         SlashCommandHandler(
             ledger: ledger, pool: pool, botKey: key,
-            outboxPostsMessages: configuration.slackBotToken != nil && configuration.slackChannel != nil)
+            outboxPostsMessages: configuration.slackBotToken != nil && configuration.slackChannel != nil, aws: slackAWS)
     }
     let http = HTTPClient(maxConcurrentTransfers: 32, label: "shiplog.slack")
     let late = LateReplies(http: http)
@@ -51,27 +79,6 @@ public func buildApplication(
         commands: commands, interactions: interactions, late: late, answerWithin: configuration.slackAnswerWithin
     ).add(to: router)
 
-    // Alarms through SNS, and the rollbacks they start.
-    var rollbackService: RollbackService?
-    var sns: SNSHandler?
-    if !configuration.snsTopicArns.isEmpty, let ledger, let key = configuration.botKey, let credentials = configuration.awsCredentials {
-        let awsHTTP = HTTPClient(maxConcurrentTransfers: 16, label: "shiplog.aws")
-        var ecs = ECSClient(http: awsHTTP, credentials: credentials, settings: configuration.aws)
-        ecs.logger = logger
-        var rollbacks = Rollbacks(ledger: ledger, ecs: ecs, key: key)
-        rollbacks.pollInterval = configuration.rolloutPollInterval
-        rollbacks.rolloutLimit = configuration.rolloutLimit
-        let background = RollbackService(rollbacks: rollbacks, pool: pool, logger: logger)
-        rollbackService = background
-        if let verifier = try? SNSVerifier(
-            allowedTopics: configuration.snsTopicArns, http: awsHTTP, settings: configuration.aws, credentials: credentials,
-            pinnedPEM: configuration.snsCertificates)
-        {
-            sns = SNSHandler(
-                verifier: verifier, rollbacks: rollbacks, background: background, pool: pool, http: awsHTTP,
-                settings: configuration.aws)
-        }
-    }
     HookRoutes(sns: sns).add(to: router)
 
     // Services stop in reverse order: the HTTP server first, then the late slash-command

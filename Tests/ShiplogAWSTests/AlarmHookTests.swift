@@ -9,6 +9,7 @@ import ShiplogHTTP
 import ShiplogLedger
 import ShiplogPostgres
 import ShiplogServer
+import ShiplogSlack
 import Testing
 
 /// Slack's Web API as a loopback stand-in: records what the bot posts.
@@ -186,5 +187,65 @@ struct RollbackResumeTests {
         #expect(try await setup.story.running() == setup.story.moto.revision(1))
         #expect(try await AlarmHookTests.count(setup, "RollbackStarted") == 1)
         #expect(try await AlarmHookTests.count(setup, "EnvironmentLocked") == 1)
+    }
+}
+
+@Suite("The server: /shiplog run and /shiplog rollback from Slack")
+struct SlackDeployTests {
+    static let secret = Array("slack-signing-secret-for-tests".utf8)
+
+    @Test("erin runs two approved deploys from Slack, then rolls the second back; each is hers on the ledger")
+    func runAndRollBack() async throws {
+        let story = try await DeployRunTests.Story.make()
+        let server = SigningKey.generate()
+        _ = try await story.ledger.enrollApprover(
+            name: "slack-bot", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: story.admin)
+        _ = try await story.ledger.enrollApprover(
+            name: "erin", publicKey: SigningKey.generate().publicKey.base64, slackUser: "U0ERIN", environments: ["prod"],
+            kind: .person, key: story.admin)
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, slackSigningSecret: Self.secret, botKey: server)
+        configuration.aws = AWSSettings(defaultRegion: "us-east-1", endpoint: try MotoECS.endpoint())
+        configuration.awsCredentials = AWSCredentialSource(
+            AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing"), http: HTTPClient())
+        configuration.rolloutPollInterval = .milliseconds(100)
+        configuration.slackAnswerWithin = .seconds(60)
+        try await buildApplication(configuration: configuration, pool: story.database.pool(maximumConnections: 8)).test(.live) { client in
+            func command(_ text: String) async throws -> [String: Any] {
+                let body = FormBody.encode([
+                    ("team_id", "T0SHIP"), ("channel_id", "C0DEPLOYS"), ("user_id", "U0ERIN"), ("command", "/shiplog"), ("text", text),
+                    ("response_url", "http://127.0.0.1:1/respond"), ("trigger_id", UUID().uuidString),
+                ])
+                let timestamp = String(Int(Date().timeIntervalSince1970))
+                var headers = HTTPFields()
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                headers[HTTPField.Name("X-Slack-Request-Timestamp")!] = timestamp
+                headers[HTTPField.Name("X-Slack-Signature")!] = SlackVerifier(signingSecret: Self.secret).signature(timestamp: timestamp, body: body)
+                return try await client.execute(uri: "/slack/commands", method: .post, headers: headers, body: ByteBuffer(bytes: body)) {
+                    try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])
+                }
+            }
+            for version in ["1.2.2", "1.2.3"] {
+                let id = try await story.request(version: version)
+                try await story.ledger.approve(id, key: story.alice)
+                try await story.ledger.approve(id, key: story.bob)
+                let reply = try await command("run \(id)")
+                #expect((reply["text"] as? String)?.contains("erin started \(id) on ECS") == true, "\(reply)")
+                let done = try await AlarmHookTests.eventually {
+                    try await story.ledger.deploy(id).context.deploy.status == .succeeded
+                }
+                #expect(done)
+                #expect(try await story.ledger.deploy(id).context.deploy.started?.startedBy.name.rawValue == "erin")
+            }
+            #expect(try await story.running() == story.moto.revision(2))
+            let reply = try await command("rollback web prod error rate doubled")
+            #expect((reply["text"] as? String)?.contains("erin is rolling back web on prod") == true, "\(reply)")
+            let rolledBack = try await AlarmHookTests.eventually {
+                try await story.running() == story.moto.revision(1)
+            }
+            #expect(rolledBack)
+            let gone = try await command("run d-nothing")
+            #expect(gone["response_type"] as? String == "ephemeral")
+        }
+        #expect(try await ChainVerifier(pool: story.database.pool()).verify().ok)
     }
 }

@@ -41,8 +41,21 @@ public struct DeployRunner: Sendable {
         public var succeeded: Bool { failure == nil }
     }
 
+    /// A deploy started on the ledger, about to be carried out on ECS.
+    public struct Started: Sendable, Hashable {
+        public var deployID: DeployID
+        public var target: DeployTarget
+        public var previousTaskDefinition: String
+        public var taskDefinition: String
+    }
+
     /// Runs deploy `id`, signing each step with `key` on behalf of `principal`.
     public func run(_ id: String, key: SigningKey, for principal: Principal = .signer) async throws -> Outcome {
+        try await finish(try await start(id, key: key, for: principal), key: key, for: principal)
+    }
+
+    /// Checks the deploy can run and records its start with ECS's running task definition.
+    public func start(_ id: String, key: SigningKey, for principal: Principal = .signer) async throws -> Started {
         let (context, _, _) = try await ledger.deploy(id)
         guard let request = context.deploy.request else { throw LedgerError(.notFound, "unknown deploy \(id)") }
         let deployID = request.deployID
@@ -68,17 +81,25 @@ public struct DeployRunner: Sendable {
         try await ledger.run(
             .startDeploy(id: deployID, breakGlassReason: nil, previousTaskDefinition: running.taskDefinition),
             signedWith: key, for: principal)
-        var outcome = Outcome(
-            deployID: id, cluster: target.cluster, ecsService: target.ecsService, previousTaskDefinition: running.taskDefinition,
-            taskDefinition: taskDefinition, failure: nil)
         logger.info(
             "deploy started on ECS",
             metadata: ["deploy": "\(id)", "from": "\(running.taskDefinition)", "to": "\(taskDefinition)"])
+        return Started(
+            deployID: deployID, target: target, previousTaskDefinition: running.taskDefinition, taskDefinition: taskDefinition)
+    }
+
+    /// Updates the service, follows the rollout and records the outcome, signed with `key`
+    /// for `principal` (a Slack user's deploy: the server's key, for itself).
+    public func finish(_ started: Started, key: SigningKey, for principal: Principal = .signer) async throws -> Outcome {
+        let target = started.target, id = started.deployID.rawValue
+        var outcome = Outcome(
+            deployID: id, cluster: target.cluster, ecsService: target.ecsService, previousTaskDefinition: started.previousTaskDefinition,
+            taskDefinition: started.taskDefinition, failure: nil)
         do {
             try await ecs.updateService(
-                cluster: target.cluster, service: target.ecsService, taskDefinition: taskDefinition, region: target.region)
+                cluster: target.cluster, service: target.ecsService, taskDefinition: started.taskDefinition, region: target.region)
             switch try await ecs.followRollout(
-                cluster: target.cluster, service: target.ecsService, taskDefinition: taskDefinition, region: target.region,
+                cluster: target.cluster, service: target.ecsService, taskDefinition: started.taskDefinition, region: target.region,
                 limit: rolloutLimit, interval: pollInterval)
             {
             case .completed: break
@@ -89,10 +110,10 @@ public struct DeployRunner: Sendable {
             outcome.failure = error.message
         }
         if let failure = outcome.failure {
-            try await ledger.run(.failDeploy(id: deployID, reason: String(failure.prefix(900))), signedWith: key, for: principal)
+            try await ledger.run(.failDeploy(id: started.deployID, reason: String(failure.prefix(900))), signedWith: key, for: principal)
             logger.warning("deploy failed on ECS", metadata: ["deploy": "\(id)", "reason": "\(failure)"])
         } else {
-            try await ledger.run(.succeedDeploy(id: deployID), signedWith: key, for: principal)
+            try await ledger.run(.succeedDeploy(id: started.deployID), signedWith: key, for: principal)
             logger.info("deploy succeeded on ECS", metadata: ["deploy": "\(id)"])
         }
         return outcome

@@ -105,13 +105,22 @@ public struct Rollbacks: Sendable {
     public func rollBack(
         environment: Environment, service: ServiceName, reason: String, key: SigningKey, for principal: Principal = .signer
     ) async throws -> Outcome {
+        let id = try await start(environment: environment, service: service, reason: reason, key: key, for: principal)
+        // A person's own key records the rest too; for a Slack user the server's key does.
+        return try await carryOut(id, signedWith: principal == .signer ? key : nil)
+    }
+
+    /// Records the start of a person's rollback of `service` on `environment`; returns the
+    /// deploy being rolled back (`carryOut` does the rest).
+    public func start(
+        environment: Environment, service: ServiceName, reason: String, key: SigningKey, for principal: Principal = .signer
+    ) async throws -> DeployID {
         let (place, _) = try await ledger.serviceEnvironment(environment, service)
         guard let id = place.active?.deployID ?? place.running?.deployID else {
             throw LedgerError(.notFound, "nothing Shiplog deployed runs as \(service) on \(environment): there is no deploy to roll back")
         }
         try await ledger.run(.startRollback(id: id, alarm: nil, reason: reason, automatic: false), signedWith: key, for: principal)
-        // A person's own key records the rest too; for a Slack user the server's key does.
-        return try await carryOut(id, signedWith: principal == .signer ? key : nil)
+        return id
     }
 
     // MARK: Carrying it out

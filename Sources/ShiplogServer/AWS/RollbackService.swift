@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import ShiplogAWS
 import ShiplogCore
+import ShiplogCrypto
 import ShiplogPostgres
 
 /// Carries out started rollbacks in the background (an SNS delivery does not wait for ECS), and
@@ -19,6 +20,22 @@ public actor RollbackService: Service {
         self.rollbacks = rollbacks
         self.pool = pool
         self.logger = logger
+    }
+
+    /// Carries out a started deploy on ECS (a Slack `/shiplog run`): its outcome is recorded by
+    /// `key`, the server's, for itself.
+    public func finish(_ started: DeployRunner.Started, with runner: DeployRunner, key: SigningKey) {
+        let id = started.deployID
+        guard running[id] == nil else { return }
+        let logger = self.logger
+        running[id] = Task.detached {
+            do {
+                try await runner.finish(started, key: key)
+            } catch {
+                logger.error("a deploy could not be carried out", metadata: ["deploy": "\(id)", "error": "\(error)"])
+            }
+            await self.finished(id)
+        }
     }
 
     /// Carries out deploy `id`'s rollback, unless this server already is.

@@ -126,13 +126,12 @@ public struct ServerConfiguration: Sendable {
             }
             configuration.snsCertificates.append(text)
         }
-        if !configuration.snsTopicArns.isEmpty {
-            do {
-                configuration.awsCredentials = try AWSCredentialSource.fromEnvironment(environment, http: HTTPClient(label: "shiplog.aws.credentials"))
-            } catch {
-                throw ServerConfigurationError(
-                    "SHIPLOG_SNS_TOPIC_ARNS is set, so alarms may roll deploys back on ECS, but \(error)")
-            }
+        do {
+            configuration.awsCredentials = try AWSCredentialSource.fromEnvironment(environment, http: HTTPClient(label: "shiplog.aws.credentials"))
+        } catch where configuration.snsTopicArns.isEmpty {
+            // No AWS: Slack's run and rollback say so; nothing else needs it.
+        } catch {
+            throw ServerConfigurationError("SHIPLOG_SNS_TOPIC_ARNS is set, so alarms may roll deploys back on ECS, but \(error)")
         }
         if let path = value("SHIPLOG_BOT_KEY") {
             do {

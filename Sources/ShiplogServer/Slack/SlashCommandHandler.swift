@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ShiplogAWS
 import ShiplogCore
 import ShiplogCrypto
 import ShiplogLedger
@@ -22,6 +23,15 @@ struct SlashCommandHandler: Sendable {
     /// True when the outbox posts approval messages to the channel (a bot token and a channel):
     /// then the command's reply says what happened and the message comes from there, once.
     var outboxPostsMessages = false
+    /// ECS, for `/shiplog run` and `/shiplog rollback` (nil: the server has no AWS settings).
+    var aws: SlackAWS?
+
+    /// What the slash command needs to deploy and roll back on ECS.
+    struct SlackAWS: Sendable {
+        let runner: DeployRunner
+        let rollbacks: Rollbacks
+        let background: RollbackService
+    }
 
     private var refusals: RefusalRecorder { RefusalRecorder(ledger: ledger, botKey: botKey) }
 
@@ -127,10 +137,26 @@ struct SlashCommandHandler: Sendable {
                 .unlock(environment: try Environment(environment), service: try service.map(ServiceName.init), reason: nil),
                 signedWith: botKey, for: principal)
             return .inChannel("\(person) unlocked \(service.map { "\($0) on " } ?? "")\(environment)")
+        case .run(let id):
+            guard let aws else { return .ephemeral(Self.noAWS) }
+            let started = try await aws.runner.start(id, key: botKey, for: principal)
+            await aws.background.finish(started, with: aws.runner, key: botKey)
+            return .inChannel(
+                "\(person) started \(id) on ECS: \(started.target.cluster)/\(started.target.ecsService) from "
+                    + "\(ECSTaskDefinitionName.short(started.previousTaskDefinition)) to \(ECSTaskDefinitionName.short(started.taskDefinition))")
+        case .rollback(let service, let environment, let reason):
+            guard let aws else { return .ephemeral(Self.noAWS) }
+            let id = try await aws.rollbacks.start(
+                environment: try Environment(environment), service: try ServiceName(service), reason: reason, key: botKey,
+                for: principal)
+            await aws.background.carryOut(id)
+            return .inChannel("\(person) is rolling back \(service) on \(environment) (\(id)): \(reason)")
         case .help:
             return .ephemeral(SlashCommand.helpText)
         }
     }
+
+    static let noAWS = "this Shiplog server has no AWS settings: run it from the command line (shiplog deploy run / shiplog rollback)" 
 
     private func gateLine(_ gate: GateDecision) -> String {
         if gate.allowed { return "the gate is open (\(gate.approvals) of \(gate.required) approvals)" }

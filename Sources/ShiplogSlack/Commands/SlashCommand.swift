@@ -18,12 +18,16 @@ public enum SlashCommand: Hashable, Sendable {
     /// ledger's to say (`lock prod web flaky tests` locks web; `lock prod incident 42` all of prod).
     case lock(environment: String, words: [String])
     case unlock(environment: String, service: String?)
+    /// Carry out an approved deploy on ECS.
+    case run(id: String)
+    /// Roll `service` on `environment` back to what ran before its last deploy.
+    case rollback(service: String, environment: String, reason: String)
     case help
 
     /// The deploy id the command names, if any.
     public var deployID: String? {
         switch self {
-        case .approve(let id), .reject(let id, _), .cancel(let id), .show(let id): id
+        case .approve(let id), .reject(let id, _), .cancel(let id), .show(let id), .run(let id): id
         default: nil
         }
     }
@@ -39,6 +43,8 @@ public enum SlashCommand: Hashable, Sendable {
         ("show", "/shiplog show ID"),
         ("lock", "/shiplog lock ENV [SERVICE] REASON"),
         ("unlock", "/shiplog unlock ENV [SERVICE]"),
+        ("run", "/shiplog run ID"),
+        ("rollback", "/shiplog rollback SERVICE ENV REASON"),
         ("help", "/shiplog help"),
     ]
 
@@ -79,6 +85,12 @@ public enum SlashCommand: Hashable, Sendable {
         case "unlock":
             guard (1...2).contains(rest.count) else { throw usage() }
             return .unlock(environment: rest[0], service: rest.count > 1 ? rest[1] : nil)
+        case "run":
+            guard rest.count == 1 else { throw usage() }
+            return .run(id: rest[0])
+        case "rollback":
+            guard rest.count >= 3 else { throw usage() }
+            return .rollback(service: rest[0], environment: rest[1], reason: rest[2...].joined(separator: " "))
         case "help":
             return .help
         default:
@@ -90,7 +102,7 @@ public enum SlashCommand: Hashable, Sendable {
 
     /// The help text: every verb's usage.
     public static var helpText: String {
-        "Shiplog: deploys, approvals and locks.\n" + usages.map { "• `\($0.usage)`" }.joined(separator: "\n")
+        "Shiplog: deploys, approvals, locks and rollbacks.\n" + usages.map { "• `\($0.usage)`" }.joined(separator: "\n")
     }
 
     /// Levenshtein distance, for "did you mean".

@@ -49,7 +49,9 @@ public struct ApprovalMessage: Sendable, Equatable {
                 ? "approved \(approvedBy.count) of \(required)\(names): the gate is open"
                 : "\(approvedBy.count) of \(required) approvals\(names), \(max(required - approvedBy.count, 0)) still needed"
         default:
-            return approvedBy.isEmpty ? status : "\(status), approved by \(approvedBy.joined(separator: ", "))"
+            // What needs a person now says so loudly.
+            let mark = ["failed", "rollback failed"].contains(status) ? "🚨 " : ["rolling back", "rolled back"].contains(status) ? "↩️ " : ""
+            return mark + (approvedBy.isEmpty ? status : "\(status), approved by \(approvedBy.joined(separator: ", "))")
         }
     }
 

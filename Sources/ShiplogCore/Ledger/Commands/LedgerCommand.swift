@@ -160,7 +160,7 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
     /// Trust, rules, builds and the system's own records take a key of their own.
     public var allowedFromSlack: Bool {
         switch self {
-        case .requestDeploy, .approveDeploy, .rejectDeploy, .cancelDeploy, .lock, .unlock: true
+        case .requestDeploy, .approveDeploy, .rejectDeploy, .cancelDeploy, .lock, .unlock, .startDeploy, .startRollback: true
         default: false
         }
     }
