@@ -332,6 +332,11 @@ public struct LedgerService: Sendable {
         return (loaded.world.place(environment, service), loaded.world.policy(environment))
     }
 
+    /// The counted events of one stream (an alarm's, for `show`), read and judged.
+    public func events(of stream: LedgerStream) async throws -> [LedgerEvent] {
+        try await store.load([stream]).events[stream] ?? []
+    }
+
     // MARK: Locks
 
     public func lock(environment: String, service: String?, reason: String, key: SigningKey) async throws {

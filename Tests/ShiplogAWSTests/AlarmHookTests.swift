@@ -108,6 +108,19 @@ struct AlarmHookTests {
             }
         }
         #expect(try await ChainVerifier(pool: setup.story.database.pool()).verify().ok)
+
+        // `show` tells the whole story: the alarm, when it was received, ECS before and after, the lock.
+        let show = try Self.shiplog(["show", setup.id, "--json"], database: setup.story.database.conninfo)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(show.utf8)) as? [String: Any], "\(show)")
+        #expect(report["status"] as? String == "rolled back")
+        let alarm = try #require(report["alarm"] as? [String: Any])
+        #expect(alarm["name"] as? String == "prod-web-5xx" && alarm["stateChangedAt"] is String && alarm["receivedAt"] is String)
+        let ecs = try #require(report["ecs"] as? [String: Any])
+        #expect((ecs["before"] as? String).map(ECSTaskDefinitionName.short) == setup.story.moto.revision(1))
+        #expect((ecs["deployed"] as? String).map(ECSTaskDefinitionName.short) == setup.story.moto.revision(2))
+        #expect((ecs["rolledBackTo"] as? String).map(ECSTaskDefinitionName.short) == setup.story.moto.revision(1))
+        #expect(ecs["rollbackCalledAt"] is String)
+        #expect((report["lock"] as? [String: Any])?["reason"] as? String != nil)
     }
 
     @Test("the same alarm delivered to two servers, five times over: exactly one rollback")
@@ -158,6 +171,30 @@ struct AlarmHookTests {
             #expect(try await Self.count(setup, "AlarmRaised") == 1)
             #expect(try await Self.count(setup, "RollbackStarted") == 0)
         }
+    }
+
+    /// Runs the `shiplog` executable built beside this test bundle; its standard output.
+    static func shiplog(_ arguments: [String], database: String) throws -> String {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var executable: String?
+        for _ in 0..<6 where executable == nil {
+            let candidate = folder.appending(path: "shiplog").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { executable = candidate }
+            folder.deleteLastPathComponent()
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(executable, "build the shiplog executable first"))
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = database
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Now, as CloudWatch writes it.

@@ -148,7 +148,11 @@ enum SampleEvents {
                         closedAt: at)),
                 .alarmRaised(
                     .init(alarm: alarm, environment: prod, service: web, reason: "Threshold Crossed", raisedAt: at)),
-                .alarmResolved(.init(alarm: alarm, environment: nil, service: nil, reason: nil, resolvedAt: at)),
+                .alarmRaised(
+                    .init(
+                        alarm: alarm, environment: nil, service: nil, reason: "Threshold Crossed",
+                        changedAt: Date(timeIntervalSince1970: 1_795_352_390.123), raisedAt: at)),
+.alarmResolved(.init(alarm: alarm, environment: nil, service: nil, reason: nil, resolvedAt: at)),
                 .rollbackStarted(
                     .init(
                         deployID: d42, environment: prod, service: web, fromVersion: version("1.2.3"),
@@ -159,6 +163,10 @@ enum SampleEvents {
                     .init(
                         deployID: d42, environment: prod, service: web, version: version("1.2.2"), artifact: previous,
                         recordedBy: nil, succeededAt: at)),
+                .rollbackSucceeded(
+                    .init(
+                        deployID: d42, environment: prod, service: web, version: version("1.2.2"), artifact: previous,
+                        taskDefinition: "web:41", ecsCalledAt: at, recordedBy: root.actor, succeededAt: at)),
                 .rollbackFailed(
                     .init(
                         deployID: d42, environment: prod, service: web, reason: "ECS timeout", recordedBy: alice.actor,

@@ -146,8 +146,10 @@ public struct Rollbacks: Sendable {
             to = try? await ledger.deploy(earlier.rawValue).context.deploy.request?.taskDefinition
         }
         outcome.toTaskDefinition = to
+        var ecsCalledAt: Date?
         if let target = context.serviceEnvironment.target, let to {
             do {
+                ecsCalledAt = Date()
                 logger.notice("rolling back on ECS", metadata: ["deploy": "\(id)", "to": "\(to)"])
                 try await ecs.updateService(cluster: target.cluster, service: target.ecsService, taskDefinition: to, region: target.region)
                 switch try await ecs.followRollout(
@@ -169,7 +171,9 @@ public struct Rollbacks: Sendable {
         }
         do {
             try await ledger.run(
-                .finishRollback(id: id, succeeded: outcome.succeeded, reason: outcome.failure.map { String($0.prefix(900)) }),
+                .finishRollback(
+                    id: id, succeeded: outcome.succeeded, reason: outcome.failure.map { String($0.prefix(900)) },
+                    taskDefinition: to, ecsCalledAt: ecsCalledAt),
                 signedWith: key)
         } catch let error as LedgerError where error.code == .wrongState {
             logger.info("the rollback was already finished", metadata: ["deploy": "\(id)"])

@@ -41,8 +41,37 @@ struct Show: AsyncParsableCommand {
         var gate: Gate
         var approvals: [ApprovalReport]
         var timeline: [Step]
+        /// Where it ran on ECS and what ECS ran before and after (nil when never run by Shiplog).
+        var ecs: ECS?
+        /// The alarm that rolled it back, when one did.
+        var alarm: Alarm?
+        /// The lock the rollback left, while it holds.
+        var lock: Lock?
         /// Events on the deploy's stream that do not count: never acted on.
         var notCounted: [LoadedStreams.Skipped]
+    }
+
+    struct ECS: Encodable {
+        /// What ran when the deploy started (the rollback point), and what it deployed.
+        var before: String?
+        var deployed: String?
+        /// What a rollback returned the service to, and when ECS was asked to.
+        var rolledBackTo: String?
+        var rollbackCalledAt: String?
+    }
+
+    struct Alarm: Encodable {
+        var name: String
+        var reason: String?
+        /// CloudWatch's state change time; when Shiplog recorded the alarm.
+        var stateChangedAt: String?
+        var receivedAt: String
+    }
+
+    struct Lock: Encodable {
+        var lockedBy: String
+        var reason: String
+        var since: String
     }
 
     struct Gate: Encodable {
@@ -79,7 +108,44 @@ struct Show: AsyncParsableCommand {
                     at: Timestamps.iso8601($0.occurredAt), event: $0.type,
                     summary: ($0.recordedActorName.map { "\($0) " } ?? "") + $0.summary)
             },
-            notCounted: skipped)
+            ecs: nil, alarm: nil, lock: nil, notCounted: skipped)
+        var full = report
+        full.ecs = Self.ecs(request, events)
+        if let rollback = context.deploy.rollback, let name = rollback.alarm {
+            let raised = try await ledger.events(of: .alarm(name)).compactMap { event -> LedgerEvent.AlarmRaised? in
+                if case .alarmRaised(let e) = event, e.raisedAt <= rollback.startedAt { return e }
+                return nil
+            }.last
+            full.alarm = Alarm(
+                name: name.rawValue, reason: raised?.reason ?? rollback.reason,
+                stateChangedAt: raised?.changedAt.map(Timestamps.iso8601),
+                receivedAt: Timestamps.iso8601(raised?.raisedAt ?? rollback.startedAt))
+        }
+        if context.deploy.rollback != nil, let lock = context.serviceEnvironment.lock, lock.lockedAt >= context.deploy.rollback!.startedAt {
+            full.lock = Lock(lockedBy: lock.lockedBy.name.rawValue, reason: lock.reason, since: Timestamps.iso8601(lock.lockedAt))
+        }
+        try show(full)
+    }
+
+    /// The task definitions in the deploy's events.
+    static func ecs(_ request: LedgerEvent.DeployRequested, _ events: [LedgerEvent]) -> ECS? {
+        var ecs = ECS(before: nil, deployed: request.taskDefinition, rolledBackTo: nil, rollbackCalledAt: nil)
+        for event in events {
+            switch event {
+            case .deployStarted(let e): ecs.before = e.previousTaskDefinition
+            case .rollbackSucceeded(let e):
+                ecs.rolledBackTo = e.taskDefinition
+                ecs.rollbackCalledAt = e.ecsCalledAt.map(Timestamps.iso8601)
+            case .rollbackFailed(let e):
+                ecs.rolledBackTo = e.taskDefinition
+                ecs.rollbackCalledAt = e.ecsCalledAt.map(Timestamps.iso8601)
+            default: break
+            }
+        }
+        return ecs.before == nil && ecs.deployed == nil ? nil : ecs
+    }
+
+    func show(_ report: Report) throws {
         if output.json { return try JSONOutput.print(report) }
 
         // Every line holds text from the ledger (reasons, commits, event summaries).
@@ -100,6 +166,25 @@ struct Show: AsyncParsableCommand {
         say()
         say("timeline:")
         for step in report.timeline { say("  \(step.at)  \(step.summary)") }
+        if let ecs = report.ecs {
+            say()
+            say("ECS:")
+            if let before = ecs.before { say("  ran before   \(before)  (the rollback point)") }
+            if let deployed = ecs.deployed { say("  deployed     \(deployed)") }
+            if let back = ecs.rolledBackTo {
+                say("  rolled back  to \(back)\(ecs.rollbackCalledAt.map { ", UpdateService called at \($0)" } ?? "")")
+            }
+        }
+        if let alarm = report.alarm {
+            say()
+            say("alarm \(alarm.name): \(alarm.reason ?? "no reason given")")
+            if let changed = alarm.stateChangedAt { say("  state changed at  \(changed) (CloudWatch)") }
+            say("  received at       \(alarm.receivedAt) (Shiplog)")
+        }
+        if let lock = report.lock {
+            say()
+            say("locked by \(lock.lockedBy) since \(lock.since): \(lock.reason)  (shiplog unlock to lift it)")
+        }
         if !report.notCounted.isEmpty {
             say()
             say("not counted (recorded, but not by a key allowed to; never acted on):")

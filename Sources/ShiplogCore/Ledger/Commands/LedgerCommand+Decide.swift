@@ -149,8 +149,11 @@ extension LedgerCommand {
             return try deploy(
                 .startRollback(deployID: id, alarm: alarm, reason: reason, automatic: automatic, by: automatic ? nil : actor),
                 id)
-        case .finishRollback(let id, let succeeded, let reason):
-            return try deploy(.finishRollback(deployID: id, succeeded: succeeded, reason: reason, by: actor), id)
+        case .finishRollback(let id, let succeeded, let reason, let taskDefinition, let ecsCalledAt):
+            return try deploy(
+                .finishRollback(
+                    deployID: id, succeeded: succeeded, reason: reason, by: actor, taskDefinition: taskDefinition,
+                    ecsCalledAt: ecsCalledAt), id)
         case .recordRefusal(let evidence, let attempt, let deployID, let reason):
             guard let bot = world.approvers.activeApprover(named: actor.name, at: now), bot.kind == .slackBot,
                 bot.keyID == actor.keyID

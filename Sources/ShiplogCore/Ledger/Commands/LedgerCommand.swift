@@ -56,7 +56,8 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
     case succeedDeploy(id: DeployID)
     case failDeploy(id: DeployID, reason: String?)
     case startRollback(id: DeployID, alarm: AlarmName?, reason: String?, automatic: Bool)
-    case finishRollback(id: DeployID, succeeded: Bool, reason: String?)
+    /// `taskDefinition`: what ECS was returned to; `ecsCalledAt`: when it was asked to.
+    case finishRollback(id: DeployID, succeeded: Bool, reason: String?, taskDefinition: String? = nil, ecsCalledAt: Date? = nil)
 
     // What the Slack bot refused, for audit (the bot's own key, for itself).
     case recordRefusal(evidence: SlackEvidence, attempt: String, deployID: DeployID?, reason: String)
@@ -98,7 +99,7 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
         switch self {
         case .approveDeploy(let statement, _): statement.deployID
         case .rejectDeploy(let id, _), .cancelDeploy(let id, _), .startDeploy(let id, _, _), .succeedDeploy(let id),
-            .failDeploy(let id, _), .startRollback(let id, _, _, _), .finishRollback(let id, _, _):
+            .failDeploy(let id, _), .startRollback(let id, _, _, _), .finishRollback(let id, _, _, _, _):
             id
         default: nil
         }

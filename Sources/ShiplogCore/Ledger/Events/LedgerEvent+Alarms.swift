@@ -109,18 +109,24 @@ extension LedgerEvent {
         public var service: ServiceName
         public var version: ServiceVersion
         public var artifact: ArtifactDigest
+        /// The ECS task definition the service was returned to, and when ECS was asked to.
+        public var taskDefinition: String?
+        public var ecsCalledAt: Date?
         public var recordedBy: LedgerActor?
         public var succeededAt: Date
 
         /// The payload's JSON keys: renaming a property must not rename its key.
         private enum CodingKeys: String, CodingKey {
-            case deployID, environment, service, version, artifact, recordedBy, succeededAt
+            case deployID, environment, service, version, artifact, taskDefinition, ecsCalledAt, recordedBy, succeededAt
         }
 
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, version: ServiceVersion,
-            artifact: ArtifactDigest, recordedBy: LedgerActor?, succeededAt: Date
+            artifact: ArtifactDigest, taskDefinition: String? = nil, ecsCalledAt: Date? = nil, recordedBy: LedgerActor?,
+            succeededAt: Date
         ) {
+            self.taskDefinition = taskDefinition
+            self.ecsCalledAt = ecsCalledAt
             self.deployID = deployID
             self.environment = environment
             self.service = service
@@ -137,18 +143,23 @@ extension LedgerEvent {
         public var environment: Environment
         public var service: ServiceName
         public var reason: String?
+        /// The ECS task definition the rollback tried to return to, and when ECS was asked to.
+        public var taskDefinition: String?
+        public var ecsCalledAt: Date?
         public var recordedBy: LedgerActor?
         public var failedAt: Date
 
         /// The payload's JSON keys: renaming a property must not rename its key.
         private enum CodingKeys: String, CodingKey {
-            case deployID, environment, service, reason, recordedBy, failedAt
+            case deployID, environment, service, reason, taskDefinition, ecsCalledAt, recordedBy, failedAt
         }
 
         public init(
             deployID: DeployID, environment: Environment, service: ServiceName, reason: String?,
-            recordedBy: LedgerActor?, failedAt: Date
+            taskDefinition: String? = nil, ecsCalledAt: Date? = nil, recordedBy: LedgerActor?, failedAt: Date
         ) {
+            self.taskDefinition = taskDefinition
+            self.ecsCalledAt = ecsCalledAt
             self.deployID = deployID
             self.environment = environment
             self.service = service

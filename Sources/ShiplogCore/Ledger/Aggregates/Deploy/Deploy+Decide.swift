@@ -139,12 +139,14 @@ extension Deploy {
             return try decideRollback(
                 id, alarm: alarm, reason: reason, automatic: automatic, actor: actor, context: context, now: now)
 
-        case .finishRollback(let id, let succeeded, let reason, let actor):
+        case .finishRollback(let id, let succeeded, let reason, let actor, let taskDefinition, let ecsCalledAt):
             let (state, request) = try existing(context.deploy, id)
             guard state.status == .rollingBack, let rollback = state.rollback else {
                 throw wrongState(id, state.status, succeeded ? "marked rolled back" : "marked as a failed rollback")
             }
             let reason = try FreeText.optional(reason, what: "the reason")
+            let taskDefinition = try FreeText.token(taskDefinition, what: "the task definition", maxLength: 2048)
+            let ecsCalledAt = ecsCalledAt.map(LedgerTime.truncatedToMicroseconds)
             if succeeded {
                 let release = Release(
                     deployID: rollback.toDeployID, version: rollback.toVersion, artifact: rollback.toArtifact,
@@ -154,15 +156,15 @@ extension Deploy {
                     event: .rollbackSucceeded(
                         .init(
                             deployID: id, environment: request.environment, service: request.service,
-                            version: rollback.toVersion, artifact: rollback.toArtifact, recordedBy: actor,
-                            succeededAt: now)))
+                            version: rollback.toVersion, artifact: rollback.toArtifact, taskDefinition: taskDefinition,
+                            ecsCalledAt: ecsCalledAt, recordedBy: actor, succeededAt: now)))
             }
             return closing(
                 request, outcome: .rollbackFailed, running: nil, now: now,
                 event: .rollbackFailed(
                     .init(
                         deployID: id, environment: request.environment, service: request.service, reason: reason,
-                        recordedBy: actor, failedAt: now)))
+                        taskDefinition: taskDefinition, ecsCalledAt: ecsCalledAt, recordedBy: actor, failedAt: now)))
         }
     }
 

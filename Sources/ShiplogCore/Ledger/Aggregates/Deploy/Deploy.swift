@@ -39,7 +39,9 @@ public enum Deploy: Aggregate {
         /// Roll a succeeded or failed deploy back to the release before it. `automatic` is the
         /// rollback watcher acting on `alarm`, allowed only where the policy has auto-rollback.
         case startRollback(deployID: DeployID, alarm: AlarmName?, reason: String?, automatic: Bool, by: LedgerActor?)
-        case finishRollback(deployID: DeployID, succeeded: Bool, reason: String?, by: LedgerActor?)
+        case finishRollback(
+            deployID: DeployID, succeeded: Bool, reason: String?, by: LedgerActor?, taskDefinition: String? = nil,
+            ecsCalledAt: Date? = nil)
     }
 
     /// Everything a deploy command reads. The app loads each from its stream (see
