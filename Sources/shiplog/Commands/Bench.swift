@@ -7,7 +7,7 @@ import ShiplogPostgres
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run them from a release build: swift build -c release).",
-        subcommands: [AppendBench.self, CommandBench.self, BenchSeed.self, BenchLedger.self, BenchRequest.self, BenchSlack.self])
+        subcommands: [AppendBench.self, CommandBench.self, BenchSeed.self, BenchLedger.self, BenchRequest.self, BenchSlack.self, BenchRollback.self])
 }
 
 /// `shiplog bench append`: chained appends against the plain-INSERT ceiling, on one server.
