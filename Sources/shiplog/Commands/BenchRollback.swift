@@ -140,6 +140,7 @@ struct BenchRollback: AsyncParsableCommand {
 
         var runner = DeployRunner(ledger: ledger, ecs: ecs)
         runner.pollInterval = .milliseconds(50)
+        runner.logger.logLevel = .warning
         var latencies: [Double] = [], missed = 0
         for round in 0..<alarms {
             var last = ""

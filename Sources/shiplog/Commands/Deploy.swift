@@ -167,6 +167,7 @@ extension DeployCommand {
             var runner = DeployRunner(ledger: ledger, ecs: ecs)
             runner.rolloutLimit = .seconds(try DurationArgument.seconds(timeout))
             runner.pollInterval = .seconds(poll)
+            runner.logger.logLevel = .warning  // the command prints what happened itself
             let outcome = try await runner.run(id, key: signer)
             if output.json {
                 try JSONOutput.print(Report(outcome))

@@ -39,6 +39,7 @@ struct RollbackCommand: AsyncParsableCommand {
             settings: AWSSettings.fromEnvironment(environment))
         var rollbacks = Rollbacks(ledger: ledger, ecs: ecs, key: signer)
         rollbacks.rolloutLimit = .seconds(try DurationArgument.seconds(timeout))
+        rollbacks.logger.logLevel = .warning  // the command prints what happened itself
         let outcome = try await rollbacks.rollBack(
             environment: try Environment(env), service: try ServiceName(service), reason: reason, key: signer)
         print(
