@@ -43,6 +43,12 @@ struct RollbackTests {
             #expect(try await Self.count(story, type) == 1, "\(type)")
         }
         #expect(try await ChainVerifier(pool: story.database.pool()).verify().ok)
+        // Time to restore feeds the DORA metrics.
+        try await Projector(pool: story.database.pool()).catchUp()
+        let metrics = try #require(
+            try await LedgerQueries(pool: story.database.pool()).metrics(environment: "prod", since: Date().addingTimeInterval(-3600)).first)
+        #expect(metrics.incidents == 1 && metrics.restoredIncidents == 1, "\(metrics)")
+        #expect(metrics.timeToRestoreMedianSeconds != nil)
     }
 
     @Test("five copies of the alarm and five different alarms at once: exactly one rollback")
