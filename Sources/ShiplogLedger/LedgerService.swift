@@ -332,6 +332,12 @@ public struct LedgerService: Sendable {
         return (loaded.world.place(environment, service), loaded.world.policy(environment))
     }
 
+    /// The valid API token whose secret is `secret`, as the ledger has it now.
+    public func token(secret: String) async throws -> TokenRegistry.Token? {
+        let tokens = try await store.load([.tokens]).state(TokenRegistry.self, .tokens)
+        return tokens.token(hash: Hex.encode(SHA256.hash(Array(secret.utf8))), at: clock())
+    }
+
     /// The counted events of one stream (an alarm's, for `show`), read and judged.
     public func events(of stream: LedgerStream) async throws -> [LedgerEvent] {
         try await store.load([stream]).events[stream] ?? []

@@ -36,6 +36,7 @@ public func buildApplication(
     var rollbackService: RollbackService?
     var slackAWS: SlashCommandHandler.SlackAWS?
     var sns: SNSHandler?
+    var eventBridge: EventBridgeHandler?
     if let ledger, let key = configuration.botKey, let credentials = configuration.awsCredentials {
         let awsHTTP = HTTPClient(maxConcurrentTransfers: 16, label: "shiplog.aws")
         var ecs = ECSClient(http: awsHTTP, credentials: credentials, settings: configuration.aws)
@@ -49,6 +50,7 @@ public func buildApplication(
         let background = RollbackService(rollbacks: rollbacks, pool: pool, logger: logger)
         rollbackService = background
         slackAWS = SlashCommandHandler.SlackAWS(runner: runner, rollbacks: rollbacks, background: background)
+        eventBridge = EventBridgeHandler(ledger: ledger, rollbacks: rollbacks, background: background, pool: pool)
         if !configuration.snsTopicArns.isEmpty,
             let verifier = try? SNSVerifier(
                 allowedTopics: configuration.snsTopicArns, http: awsHTTP, settings: configuration.aws, credentials: credentials,
@@ -79,7 +81,7 @@ public func buildApplication(
         commands: commands, interactions: interactions, late: late, answerWithin: configuration.slackAnswerWithin
     ).add(to: router)
 
-    HookRoutes(sns: sns).add(to: router)
+    HookRoutes(sns: sns, eventBridge: eventBridge).add(to: router)
 
     // Services stop in reverse order: the HTTP server first, then the late slash-command
     // answers (those acknowledged are still answered), the outbox worker (it finishes the

@@ -286,3 +286,52 @@ struct SlackDeployTests {
         #expect(try await ChainVerifier(pool: story.database.pool()).verify().ok)
     }
 }
+
+@Suite("The server: alarms from EventBridge, with an API token")
+struct EventBridgeHookTests {
+    static func event(_ name: String, id: String = UUID().uuidString) -> String {
+        let now = LedgerTime.payloadString(Date())
+        return #"""
+            {"version":"0","id":"\#(id)","detail-type":"CloudWatch Alarm State Change","source":"aws.cloudwatch",
+             "account":"123456789012","time":"\#(now.prefix(19))Z","region":"us-east-1",
+             "resources":["arn:aws:cloudwatch:us-east-1:123456789012:alarm:\#(name)"],
+             "detail":{"alarmName":"\#(name)","state":{"value":"ALARM","reason":"Threshold Crossed","timestamp":"\#(now.prefix(23))+0000"},
+                       "previousState":{"value":"OK","reason":"","timestamp":"\#(now.prefix(23))+0000"},"configuration":{"metrics":[]}}}
+            """#
+    }
+
+    @Test("an alarm-scoped token's event rolls back, once per event id; no token, a wrong one or one without the scope: refused")
+    func eventBridge() async throws {
+        let setup = try await AlarmHookTests.setup()
+        let (_, secret) = try await setup.story.ledger.issueToken(
+            id: "cloudwatch", label: "EventBridge API destination", scopes: ["alarm"], expiresAt: nil, key: setup.story.admin)
+        let (_, builds) = try await setup.story.ledger.issueToken(
+            id: "builds", label: "CI", scopes: ["build"], expiresAt: nil, key: setup.story.admin)
+        try await AlarmHookTests.application(setup).test(.live) { client in
+            func post(_ body: String, token: String?) async throws -> HTTPResponse.Status {
+                var headers = HTTPFields()
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                return try await client.execute(uri: "/hooks/eventbridge", method: .post, headers: headers, body: ByteBuffer(string: body)) {
+                    $0.status
+                }
+            }
+            let event = Self.event("prod-web-5xx", id: "ev-1")
+            #expect(try await post(event, token: nil) == .unauthorized)
+            #expect(try await post(event, token: "shiplog_wrong") == .unauthorized)
+            #expect(try await post(event, token: builds) == .forbidden)
+            #expect(try await post("{}", token: secret) == .badRequest)
+            #expect(try await AlarmHookTests.count(setup, "AlarmRaised") == 0)
+            #expect(try await post(event, token: secret) == .ok)
+            #expect(try await post(event, token: secret) == .ok)
+            let rolledBack = try await AlarmHookTests.eventually { try await AlarmHookTests.count(setup, "RollbackSucceeded") == 1 }
+            #expect(rolledBack)
+        }
+        #expect(try await AlarmHookTests.count(setup, "RollbackStarted") == 1)
+        // An alarm is observed, not done by anyone; the signed intent says which token brought it.
+        let intent = try await setup.story.database.connect().query(
+            "SELECT metadata->>'intent' FROM events WHERE type = 'AlarmRaised'")[0].decode(String.self, at: 0)
+        #expect(intent.contains(#""kind":"token""#) && intent.contains("cloudwatch"), "\(intent)")
+        #expect(try await setup.story.running() == setup.story.moto.revision(1))
+        #expect(try await ChainVerifier(pool: setup.story.database.pool()).verify().ok)
+    }
+}

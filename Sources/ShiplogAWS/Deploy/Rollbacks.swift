@@ -54,9 +54,11 @@ public struct Rollbacks: Sendable {
     /// whose last deploy finished within the watch window, starts that deploy's rollback; `OK`
     /// records `AlarmResolved`. An alarm no target knows, or one outside the window, is recorded
     /// and does nothing else.
-    public func record(_ alarm: CloudWatchAlarm, targets: [LedgerEvent.TargetSet], receivedAt: Date) async throws
-        -> AlarmEffect
-    {
+    /// `principal`: on whose behalf the alarm itself is recorded (an EventBridge rule's API
+    /// token); the rollbacks are the server's own.
+    public func record(
+        _ alarm: CloudWatchAlarm, targets: [LedgerEvent.TargetSet], receivedAt: Date, for principal: Principal = .signer
+    ) async throws -> AlarmEffect {
         let name = try AlarmName(alarm.name)
         let watched = targets.filter { $0.target.isWatched(by: name, dimensions: alarm.dimensions) }
         let reason = alarm.reason.map { String($0.prefix(900)) }
@@ -65,7 +67,7 @@ public struct Rollbacks: Sendable {
             let only = watched.count == 1 ? watched.first : nil
             let receipt = try await ledger.run(
                 .raiseAlarm(alarm: name, environment: only?.environment, service: only?.service, reason: reason, changedAt: alarm.changedAt),
-                signedWith: key)
+                signedWith: key, for: principal)
             var started: [DeployID] = []
             let time = alarm.changedAt ?? receivedAt
             for match in watched where match.target.rollsBackAutomatically {
@@ -91,7 +93,7 @@ public struct Rollbacks: Sendable {
             }
             return AlarmEffect(recorded: !receipt.appended.isEmpty, rollbacks: started)
         case "OK":
-            let receipt = try await ledger.run(.resolveAlarm(alarm: name, reason: reason), signedWith: key)
+            let receipt = try await ledger.run(.resolveAlarm(alarm: name, reason: reason), signedWith: key, for: principal)
             return AlarmEffect(recorded: !receipt.appended.isEmpty, rollbacks: [])
         default:
             return AlarmEffect(recorded: false, rollbacks: [])

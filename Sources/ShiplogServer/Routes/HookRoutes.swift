@@ -4,10 +4,12 @@ import Hummingbird
 /// `POST /hooks/sns`: CloudWatch alarms (and subscription handshakes) from SNS.
 struct HookRoutes {
     let sns: SNSHandler?
+    let eventBridge: EventBridgeHandler?
 
     static let maximumBody = 256 * 1024
 
     func add(to router: Router<ShiplogRequestContext>) {
+        addEventBridge(to: router)
         router.post("hooks/sns") { request, context -> Response in
             guard let sns else {
                 throw HTTPError(
@@ -32,6 +34,27 @@ struct HookRoutes {
                 case .certificateUnavailable: throw HTTPError(.serviceUnavailable, message: error.message)
                 case .topicNotAllowed, .badCertificateURL, .badSignature: throw HTTPError(.forbidden, message: error.message)
                 }
+            }
+        }
+    }
+
+    func addEventBridge(to router: Router<ShiplogRequestContext>) {
+        router.post("hooks/eventbridge") { request, context -> Response in
+            guard let eventBridge else {
+                throw HTTPError(.serviceUnavailable, message: "alarms are not configured on this server: set SHIPLOG_BOT_KEY and AWS credentials")
+            }
+            let receivedAt = Date()
+            var request = request
+            let body = try await request.collectBody(upTo: Self.maximumBody)
+            switch try await eventBridge.handle(
+                Array(body.readableBytesView), authorization: request.headers[.authorization], receivedAt: receivedAt,
+                logger: context.logger)
+            {
+            case .handled(let what): return Self.json(.ok, ["result": what])
+            case .duplicate: return Self.json(.ok, ["result": "duplicate: this event was already acted on"])
+            case .unauthorized(let why): throw HTTPError(.unauthorized, message: why)
+            case .forbidden(let why): throw HTTPError(.forbidden, message: why)
+            case .malformed(let why): throw HTTPError(.badRequest, message: why)
             }
         }
     }

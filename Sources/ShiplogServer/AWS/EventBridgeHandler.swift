@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import ShiplogAWS
+import ShiplogCore
+import ShiplogLedger
+import ShiplogPostgres
+
+/// `POST /hooks/eventbridge`: an EventBridge "CloudWatch Alarm State Change" event, sent by an
+/// API destination with `Authorization: Bearer <token>`: an API token holding the `alarm`
+/// scope (`shiplog tokens issue … --scope alarm`). The alarm is recorded on the token's behalf;
+/// the rollbacks it starts are the server's own. Acted on once per event `id`.
+struct EventBridgeHandler: Sendable {
+    let ledger: LedgerService
+    let rollbacks: Rollbacks
+    let background: RollbackService
+    let pool: PostgresPool
+
+    enum Answer: Sendable {
+        case handled(String)
+        case duplicate
+        case unauthorized(String)
+        case forbidden(String)
+        case malformed(String)
+    }
+
+    func handle(_ body: [UInt8], authorization: String?, receivedAt: Date, logger: Logger) async throws -> Answer {
+        guard let authorization, authorization.hasPrefix("Bearer "), authorization.count > 7 else {
+            return .unauthorized("send the API token as Authorization: Bearer <token>")
+        }
+        guard let token = try await ledger.token(secret: String(authorization.dropFirst(7))) else {
+            return .unauthorized("the API token is unknown, revoked or expired")
+        }
+        guard token.scopes.contains("alarm") else {
+            return .forbidden("API token \(token.id) lacks the alarm scope")
+        }
+        let alarm: CloudWatchAlarm
+        do {
+            alarm = try CloudWatchAlarm.fromEventBridge(body)
+        } catch let error as SNSError {
+            return .malformed(error.message)
+        }
+        let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        let eventID = "eventbridge:" + ((object?["id"] as? String) ?? UUID().uuidString)
+        let first = try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                INSERT INTO sns_messages (message_id, topic_arn) VALUES (\(eventID), 'eventbridge')
+                ON CONFLICT (message_id) DO NOTHING RETURNING 1
+                """
+            ).count == 1
+        }
+        guard first else { return .duplicate }
+        do {
+            let targets = try await LedgerQueries(pool: pool).targets()
+            let effect = try await rollbacks.record(alarm, targets: targets, receivedAt: receivedAt, for: .token(token.id))
+            for id in effect.rollbacks { await background.carryOut(id) }
+            ServerMetrics.alarms.increment()
+            return .handled(
+                "alarm \(alarm.name) \(alarm.state)"
+                    + (effect.rollbacks.isEmpty ? "" : ": rolling back \(effect.rollbacks.map(\.rawValue).joined(separator: ", "))"))
+        } catch {
+            _ = try? await pool.withConnection { connection in
+                try await connection.query("DELETE FROM sns_messages WHERE message_id = \(eventID)")
+            }
+            throw error
+        }
+    }
+}
