@@ -62,13 +62,13 @@ struct AlarmHookTests {
         return Setup(story: story, server: server, topic: topic, sns: sns, id: id)
     }
 
-    static func application(_ setup: Setup, slackPort: Int? = nil) throws -> some ApplicationProtocol {
+    static func application(_ setup: Setup, slackPort: Int? = nil, awsEndpoint: String? = nil) throws -> some ApplicationProtocol {
         var configuration = ServerConfiguration(
             host: "127.0.0.1", port: 0, slackBotToken: slackPort.map { _ in "xoxb-test" },
             slackAPIURL: "http://127.0.0.1:\(slackPort ?? 1)/api", slackChannel: slackPort.map { _ in "C0DEPLOYS" },
             botKey: setup.server)
         configuration.snsTopicArns = [setup.topic]
-        configuration.aws = AWSSettings(defaultRegion: "us-east-1", endpoint: try MotoECS.endpoint())
+        configuration.aws = AWSSettings(defaultRegion: "us-east-1", endpoint: try awsEndpoint ?? MotoECS.endpoint())
         let http = HTTPClient()
         configuration.awsCredentials = AWSCredentialSource(AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing"), http: http)
         configuration.rolloutPollInterval = .milliseconds(100)
@@ -121,6 +121,31 @@ struct AlarmHookTests {
         #expect((ecs["rolledBackTo"] as? String).map(ECSTaskDefinitionName.short) == setup.story.moto.revision(1))
         #expect(ecs["rollbackCalledAt"] is String)
         #expect((report["lock"] as? [String: Any])?["reason"] as? String != nil)
+    }
+
+    @Test("AWS unreachable during the rollback: RollbackFailed on the record, the service locked, and a loud Slack message")
+    func unreachable() async throws {
+        let setup = try await Self.setup()
+        let slack = SlackRecorder()
+        // Every UpdateService the server sends is answered 500; the rest reaches moto.
+        let proxy = FaultyECS(upstream: setup.story.moto.endpoint, faults: [], failing: "UpdateService")
+        try await proxy.application().test(.live) { proxyClient in
+            try await slack.application().test(.live) { slackClient in
+                try await Self.application(
+                    setup, slackPort: try #require(slackClient.port), awsEndpoint: "http://127.0.0.1:\(try #require(proxyClient.port))"
+                ).test(.live) { client in
+                    try await setup.sns.subscribe(setup.topic, url: "http://127.0.0.1:\(try #require(client.port))/hooks/sns")
+                    try await setup.sns.publish(setup.topic, MotoSNS.alarm("prod-web-5xx", at: Self.now()))
+                    let failed = try await Self.eventually { try await Self.count(setup, "RollbackFailed") == 1 }
+                    #expect(failed)
+                    let told = try await Self.eventually { await slack.posted.contains { $0.contains("🚨") && $0.contains("rollback failed") } }
+                    let posted = await slack.posted
+                    #expect(told, "\(posted)")
+                }
+            }
+        }
+        #expect(try await Self.count(setup, "EnvironmentLocked") == 1)
+        #expect(try await setup.story.running() == setup.story.moto.revision(2))
     }
 
     @Test("the same alarm delivered to two servers, five times over: exactly one rollback")

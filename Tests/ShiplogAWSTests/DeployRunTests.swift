@@ -207,6 +207,18 @@ actor FaultyECS {
                 status: HTTPResponse.Status(code: forwarded.status), headers: [.contentType: "application/x-amz-json-1.1"],
                 body: .init(byteBuffer: ByteBuffer(bytes: forwarded.body)))
         }
+        // Everything else (the SNS signing certificate) passes through.
+        router.get("**") { request, _ -> Response in
+            let forwarded = try await self.http.send(
+                ShiplogHTTP.HTTPRequest(
+                    url: self.upstream + request.uri.description,
+                    headers: [
+                        ("Authorization", request.headers[.authorization] ?? ""),
+                        ("X-Amz-Date", request.headers[HTTPField.Name("X-Amz-Date")!] ?? ""),
+                    ]),
+                retry: .never)
+            return Response(status: HTTPResponse.Status(code: forwarded.status), body: .init(byteBuffer: ByteBuffer(bytes: forwarded.body)))
+        }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 }
