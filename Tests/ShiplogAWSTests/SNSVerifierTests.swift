@@ -80,4 +80,28 @@ struct SNSVerifierTests {
         #expect(alarm.dimensions.contains(AlarmDimension(name: "ServiceName", value: "web")))
         #expect(alarm.changedAt != nil)
     }
+
+    @Test("a pinned certificate is trusted without fetching anything; an altered message is still refused")
+    func pinned() async throws {
+        let (message, topic) = try await Self.published(MotoSNS.alarm("prod-web-5xx"))
+        // moto's own certificate, fetched once by hand, then pinned.
+        let http = HTTPClient()
+        let path = try #require(URL(string: message.signingCertURL)).path
+        let pem = String(
+            decoding: try await http.send(
+                HTTPRequest(url: try MotoECS.endpoint() + path),
+                signing: AWSSigV4(region: "us-east-1", service: "sns", accessKeyId: "testing", secretAccessKey: "testing")
+            ).body, as: UTF8.self)
+        #expect(pem.contains("BEGIN CERTIFICATE"))
+        // No endpoint to fetch from: only the pinned certificate can verify it.
+        let pinned = try SNSVerifier(
+            allowedTopics: [topic], http: http, settings: AWSSettings(defaultRegion: "us-east-1", endpoint: "http://127.0.0.1:1"),
+            credentials: nil, pinnedPEM: [pem])
+        try await pinned.verify(message)
+        var altered = message
+        altered.messageID = UUID().uuidString
+        let refused = try await #require(throws: SNSError.self) { try await pinned.verify(altered) }
+        #expect(refused.code == .badSignature)
+    }
 }
+
