@@ -360,3 +360,95 @@ struct EventBridgeHookTests {
         #expect(try await ChainVerifier(pool: setup.story.database.pool()).verify().ok)
     }
 }
+
+@Suite("The server: SIGKILL in the middle of a rollback")
+struct RollbackKillTests {
+    static func freePort() -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test("the real shiplog serve, killed while ECS holds its UpdateService: on restart the rollback is carried out, once")
+    func killedMidRollback() async throws {
+        let setup = try await AlarmHookTests.setup()
+        let directory = FileManager.default.temporaryDirectory.appending(path: "shiplog-rollback-kill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try KeyFile.write(setup.server, to: directory + "/server.key")
+        let proxy = FaultyECS(upstream: setup.story.moto.endpoint, faults: [])
+        await proxy.hold(true)
+        try await proxy.application().test(.live) { proxyClient in
+            let port = Self.freePort()
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_URL"] = setup.story.database.conninfo
+            environment["SHIPLOG_HOME"] = "/nonexistent/shiplog-home"
+            environment["SHIPLOG_BOT_KEY"] = directory + "/server.key"
+            environment["SHIPLOG_SNS_TOPIC_ARNS"] = setup.topic
+            environment["SHIPLOG_AWS_ENDPOINT"] = "http://127.0.0.1:\(try #require(proxyClient.port))"
+            environment["AWS_ACCESS_KEY_ID"] = "testing"
+            environment["AWS_SECRET_ACCESS_KEY"] = "testing"
+            environment["AWS_REGION"] = "us-east-1"
+            func serve() throws -> Process {
+                var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+                var executable: String?
+                for _ in 0..<6 where executable == nil {
+                    if FileManager.default.isExecutableFile(atPath: folder.appending(path: "shiplog").path) {
+                        executable = folder.appending(path: "shiplog").path
+                    }
+                    folder.deleteLastPathComponent()
+                }
+                let server = Process()
+                server.executableURL = URL(fileURLWithPath: try #require(executable))
+                server.arguments = ["serve", "--port", String(port)]
+                server.environment = environment
+                server.standardOutput = FileHandle.nullDevice
+                server.standardError = FileHandle.nullDevice
+                try server.run()
+                return server
+            }
+            func ready() async throws -> Bool {
+                try await AlarmHookTests.eventually(30) {
+                    let http = HTTPClient()
+                    return (try? await http.send(ShiplogHTTP.HTTPRequest(url: "http://127.0.0.1:\(port)/healthz"), retry: .never))?.status == 200
+                }
+            }
+
+            let first = try serve()
+            #expect(try await ready())
+            try await setup.sns.subscribe(setup.topic, url: "http://127.0.0.1:\(port)/hooks/sns")
+            try await setup.sns.publish(setup.topic, MotoSNS.alarm("prod-web-5xx", at: AlarmHookTests.now()))
+            let inFlight = try await AlarmHookTests.eventually { await proxy.held == 1 }
+            #expect(inFlight, "the server called UpdateService")
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+            #expect(first.terminationReason == .uncaughtSignal)
+            #expect(try await AlarmHookTests.count(setup, "RollbackStarted") == 1)
+            #expect(try await AlarmHookTests.count(setup, "RollbackSucceeded") == 0)
+
+            await proxy.hold(false)
+            let second = try serve()
+            defer {
+                kill(second.processIdentifier, SIGTERM)
+                second.waitUntilExit()
+            }
+            // The lock is the rollback's last step.
+            let resumed = try await AlarmHookTests.eventually { try await AlarmHookTests.count(setup, "EnvironmentLocked") == 1 }
+            #expect(resumed)
+            #expect(try await AlarmHookTests.count(setup, "RollbackSucceeded") == 1)
+            #expect(try await AlarmHookTests.count(setup, "RollbackStarted") == 1)
+        }
+        #expect(try await setup.story.running() == setup.story.moto.revision(1))
+    }
+}

@@ -164,6 +164,18 @@ actor FaultyECS {
     private var faults: [String]
     let failing: String?
     private(set) var faulted = 0
+    /// While true, UpdateService calls wait here (a rollout in flight when a server dies).
+    private var holding = false
+    private(set) var held = 0
+
+    func hold(_ on: Bool) { holding = on }
+
+    /// Waits while holding; counts what it held.
+    func pass(_ operation: String) async {
+        guard operation == "UpdateService", holding else { return }
+        held += 1
+        while holding { try? await Task.sleep(for: .milliseconds(20)) }
+    }
     let http = HTTPClient(label: "shiplog.test.faulty-ecs")
 
     init(upstream: String, faults: [String], failing: String? = nil) {
@@ -186,6 +198,7 @@ actor FaultyECS {
             let body = try await request.collectBody(upTo: 1 << 20)
             let target = request.headers[HTTPField.Name("X-Amz-Target")!] ?? ""
             let operation = String(target.split(separator: ".").last ?? "")
+            await self.pass(operation)
             if let fault = await self.nextFault(operation) {
                 if fault == "500" { return Response(status: .internalServerError) }
                 let status: HTTPResponse.Status = fault == "ServerException" ? .internalServerError : .badRequest
