@@ -98,5 +98,47 @@ say "shiplog history --actor frank";     "$shiplog" history --actor frank --limi
 say "shiplog audit --actor dave (his refused press is on the record)"; "$shiplog" audit --actor dave --limit 2
 kill -TERM "$server"; wait "$server" 2>/dev/null || true
 
+# The AWS path: moto_server stands in for ECS and SNS. Two deploys of api run on ECS through
+# Shiplog; a CloudWatch alarm published to the SNS topic the server listens to rolls the
+# second back, locks the service, and tells Slack.
+moto_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto="http://127.0.0.1:$moto_port"
+MOTO_ECS_SERVICE_RUNNING=1 moto_server -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 & motopid=$!
+trap 'kill $server $standin $motopid ${aws_server:-} 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do curl -fsS "$moto/moto-api/" >/dev/null 2>&1 && break; sleep 0.1; done
+family="api-$(date +%s)"
+topic=$(python3 scripts/moto-demo.py "$moto" setup "$family")
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 SHIPLOG_AWS_ENDPOINT="$moto"
+say "ECS (moto): service api runs $(python3 scripts/moto-demo.py "$moto" running); the admin sets its target and alarm"
+"$shiplog" target set --env prod --service api --ecs-cluster demo --ecs-service api --alarm prod-api-5xx --watch 30m --auto-rollback --key "$keys/admin.key"
+"$shiplog" target list --env prod
+api_deploy=""
+for revision in 1 2; do
+    api_version="2.$revision.$(date +%s)"
+    "$shiplog" build record --service api --version "$api_version" --artifact "sha256:$(head -c 64 /dev/urandom | sha256sum | cut -c1-64)" --task-definition "$family:$revision" --key "$keys/ci.key"
+    api_deploy=$("$shiplog" deploy request --service api --env prod --version "$api_version" --key "$keys/carol.key")
+    "$shiplog" deploy approve "$api_deploy" --key "$keys/alice.key"
+    "$shiplog" deploy approve "$api_deploy" --key "$keys/bob.key"
+    say "shiplog deploy run $api_deploy (api $api_version: $family:$revision)"
+    "$shiplog" deploy run "$api_deploy" --poll 1 --key "$keys/ci.key"
+done
+aws_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+SHIPLOG_BOT_KEY="$keys/slack-bot.key" SHIPLOG_SNS_TOPIC_ARNS="$topic" SLACK_BOT_TOKEN="xoxb-demo" \
+    SLACK_API_URL="$slack/api" SHIPLOG_SLACK_CHANNEL="C0DEMO" "$shiplog" serve --port "$aws_port" >"$work/aws-server.log" 2>&1 & aws_server=$!
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$aws_port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+python3 scripts/moto-demo.py "$moto" subscribe "$topic" "http://127.0.0.1:$aws_port/hooks/sns"
+: >"$work/slack.log"
+say "CloudWatch alarm prod-api-5xx fires; SNS (moto) posts it to shiplog serve's /hooks/sns"
+python3 scripts/moto-demo.py "$moto" alarm "$topic" prod-api-5xx
+for _ in $(seq 100); do "$shiplog" show "$api_deploy" --json | grep -q '"lock"' && break; sleep 0.2; done
+say "ECS (moto) runs $(python3 scripts/moto-demo.py "$moto" running) again; shiplog show $api_deploy"
+"$shiplog" show "$api_deploy"
+sleep 1
+say "what the bot told Slack"; cat "$work/slack.log"
+say "the admin lifts the lock, deliberately"
+"$shiplog" unlock --env prod --service api --reason "5xx fixed; rolled forward later" --key "$keys/admin.key"
+kill -TERM "$aws_server"; wait "$aws_server" 2>/dev/null || true
+unset SHIPLOG_AWS_ENDPOINT
+
 say "shiplog verify (the bot's signatures too)"; "$shiplog" verify
 say "shiplog db status";                 "$shiplog" db status

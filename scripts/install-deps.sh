@@ -17,3 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain first" >&2; exit 1; }
+
+# moto_server, the AWS emulator: the demo's ECS and SNS, and the tests'.
+if ! command -v moto_server >/dev/null 2>&1; then
+    echo "installing moto[server] with pip"
+    python3 -m pip install --quiet 'moto[server]' >/dev/null
+fi
