@@ -172,7 +172,9 @@ extension DeployCommand {
             if output.json {
                 try JSONOutput.print(Report(outcome))
             } else {
-                print("\(id): \(outcome.cluster)/\(outcome.ecsService) from \(outcome.previousTaskDefinition) to \(outcome.taskDefinition)")
+                print(
+                    "\(id): \(outcome.cluster)/\(outcome.ecsService) from \(ECSTaskDefinitionName.short(outcome.previousTaskDefinition)) "
+                        + "to \(ECSTaskDefinitionName.short(outcome.taskDefinition))")
                 print(outcome.failure.map { "failed: \($0)" } ?? "succeeded: the rollout completed")
             }
             if let failure = outcome.failure { throw Failed(description: "deploy \(id) failed (recorded): \(failure)") }
