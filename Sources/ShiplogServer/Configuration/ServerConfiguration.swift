@@ -127,6 +127,13 @@ public struct ServerConfiguration: Sendable {
             configuration.snsCertificates.append(text)
         }
         do {
+            _ = try SNSVerifier(
+                allowedTopics: [], http: HTTPClient(label: "shiplog.check"), settings: AWSSettings(), credentials: nil,
+                pinnedPEM: configuration.snsCertificates)
+        } catch {
+            throw ServerConfigurationError("SHIPLOG_SNS_CERTIFICATES: \(error)")
+        }
+        do {
             configuration.awsCredentials = try AWSCredentialSource.fromEnvironment(environment, http: HTTPClient(label: "shiplog.aws.credentials"))
         } catch where configuration.snsTopicArns.isEmpty {
             // No AWS: Slack's run and rollback say so; nothing else needs it.
