@@ -184,16 +184,26 @@ public struct LedgerService: Sendable {
     /// Issues an API token for CI: returns its id and the secret, which only its SHA-256
     /// reaches the ledger; shown once.
     public func issueToken(
-        id: String, label: String, scopes: [String], expiresAt: Date?, key: SigningKey
+        id: String, label: String, scopes: [String], expiresAt: Date?, environments: [String]? = nil, key: SigningKey
     ) async throws -> (id: TokenID, secret: String) {
         let id = try TokenID(id)
+        // `shiplog_` and 48 hex digits: a prefix secret scanners can look for.
         let secret = "shiplog_" + Hex.encode(SecureRandom.bytes(count: 24))
         try await run(
             .issueToken(
                 id: id, label: label, tokenHash: Hex.encode(SHA256.hash(Array(secret.utf8))), scopes: scopes,
-                expiresAt: expiresAt),
+                expiresAt: expiresAt, environments: try environments?.map(Environment.init)),
             signedWith: key)
         return (id, secret)
+    }
+
+    public func revokeToken(_ id: String, reason: String?, key: SigningKey) async throws {
+        try await run(.revokeToken(id: try TokenID(id), reason: reason), signedWith: key)
+    }
+
+    /// Every API token ever issued, as the ledger judges them.
+    public func tokens() async throws -> TokenRegistry.State {
+        try await store.load([.tokens]).state(TokenRegistry.self, .tokens)
     }
 
     // MARK: Builds and migrations

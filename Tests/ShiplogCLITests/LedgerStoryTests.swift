@@ -453,4 +453,30 @@ struct LedgerStoryTests {
         #expect(blind.status != 0 && blind.stderr.contains("automatic rollback needs an alarm"), "\(blind)")
         #expect(try await ledger.shiplog.run(["verify"]).status == 0)
     }
+
+    @Test("an admin creates a token (its secret shown once, only its hash stored), lists it, revokes it; a person may not")
+    func tokens() async throws {
+        let ledger = try await Self.ledger()
+        let created = try await ledger.ok("tokens", "create", "gh-web", "--env", "staging", "--ttl", "90d", "--json", "--key", ledger.key("admin"))
+        let object = try #require(try created.json() as? [String: String])
+        let secret = try #require(object["token"])
+        #expect(object["name"] == "gh-web" && secret.hasPrefix("shiplog_") && secret.count == 56)
+        let list = try await ledger.ok("tokens", "list", "--json")
+        #expect(!list.stdout.contains(secret), "the secret is never shown again")
+        let rows = try #require(try list.json() as? [[String: Any]])
+        #expect(rows.first?["environments"] as? [String] == ["staging"])
+        #expect(rows.first?["scopes"] as? [String] == ["build", "deploy", "migration"])
+        #expect(rows.first?["expiresAt"] is String && rows.first?["revokedAt"] is NSNull)
+        let stored = try await ledger.database.connect().query("SELECT count(*) FROM events WHERE payload::text LIKE '%' || \(secret) || '%'")
+        #expect(try stored[0].decode(Int64.self, at: 0) == 0)
+
+        let person = try await ledger.shiplog.run(["tokens", "create", "sneaky", "--key", ledger.key("alice")])
+        #expect(person.status == 1, "\(person)")
+        try await ledger.ok("tokens", "revoke", "gh-web", "--reason", "rotated", "--key", ledger.key("admin"))
+        let revoked = try #require(try await ledger.ok("tokens", "list", "--json").json() as? [[String: Any]])
+        #expect(revoked.first?["revokedAt"] is String)
+        let text = try await ledger.ok("tokens", "list")
+        #expect(text.stdout.contains("revoked") && text.stdout.contains("staging"))
+        #expect(try await ledger.shiplog.run(["verify"]).status == 0)
+    }
 }

@@ -74,6 +74,11 @@ enum SampleEvents {
                         tokenHash: String(repeating: "c", count: 64),
                         scopes: ["build", "deploy"], expiresAt: at.addingTimeInterval(86_400), issuedBy: root.actor,
                         issuedAt: at)),
+                .tokenIssued(
+                    .init(
+                        tokenID: try TokenID("gha-staging"), label: "github actions, staging only",
+                        tokenHash: String(repeating: "d", count: 64), scopes: ["build", "deploy"],
+                        environments: [env("staging")], expiresAt: nil, issuedBy: root.actor, issuedAt: at)),
                 .tokenRevoked(
                     .init(tokenID: try TokenID("gha-web"), reason: nil, revokedBy: root.actor, revokedAt: at)),
                 .buildRecorded(

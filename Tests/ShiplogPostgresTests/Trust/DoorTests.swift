@@ -122,6 +122,29 @@ struct DoorTests {
         #expect(try await story.verify().ok)
     }
 
+    @Test("a token for staging only may not act on prod; on staging it may")
+    func tokenEnvironments() async throws {
+        let (story, bot, _) = try await Self.story()
+        try await story.ledger.setPolicy(environment: "staging", policy: EnvironmentPolicy(approvalsRequired: 0), key: story.admin)
+        let (staging, _) = try await story.ledger.issueToken(
+            id: "gh-staging", label: "staging pipeline", scopes: ["deploy"], expiresAt: nil, environments: ["staging"],
+            key: story.admin)
+        func request(_ environment: String) throws -> LedgerCommand {
+            .requestDeploy(
+                id: try DeployID(shortID: LedgerService.newShortID()), service: try ServiceName("web"),
+                environment: try Environment(environment), version: try ServiceVersion("1.2.3"), artifact: nil, reason: nil,
+                allowUnrecorded: false)
+        }
+        let prod = try await #require(throws: LedgerError.self) {
+            try await story.ledger.run(try request("prod"), signedWith: bot, for: .token(staging))
+        }
+        #expect(prod.code == .notAuthorized && prod.message == "API token gh-staging may act on staging only, not prod", "\(prod)")
+        try await story.ledger.run(try request("staging"), signedWith: bot, for: .token(staging))
+        let listed = try #require(try await story.ledger.tokens().tokens[staging])
+        #expect(listed.environments?.map(\.rawValue) == ["staging"])
+        #expect(try await story.verify().ok)
+    }
+
     @Test("the bot's record of a refusal lands on that day's refusals stream, under the person, and verify counts it")
     func refusalsAreRecorded() async throws {
         let (story, bot, _) = try await Self.story()

@@ -8,6 +8,8 @@ public enum TokenRegistry: Aggregate {
         public var label: String
         public var tokenHash: String
         public var scopes: [String]
+        /// The environments it may act on; nil: any.
+        public var environments: [Environment]?
         public var expiresAt: Date?
         public var issuedBy: LedgerActor
         public var issuedAt: Date
@@ -33,7 +35,9 @@ public enum TokenRegistry: Aggregate {
     }
 
     public enum Command: Hashable, Sendable {
-        case issue(id: TokenID, label: String, tokenHash: String, scopes: [String], expiresAt: Date?, by: LedgerActor)
+        case issue(
+            id: TokenID, label: String, tokenHash: String, scopes: [String], environments: [Environment]? = nil,
+            expiresAt: Date?, by: LedgerActor)
         case revoke(id: TokenID, reason: String?, by: LedgerActor)
     }
 
@@ -43,7 +47,7 @@ public enum TokenRegistry: Aggregate {
         -> Decision
     {
         switch command {
-        case .issue(let id, let label, let tokenHash, let scopes, let expiresAt, let actor):
+        case .issue(let id, let label, let tokenHash, let scopes, let environments, let expiresAt, let actor):
             try TrustRoot.requireAdmin(actor, in: trustRoot)
             let label = try FreeText.required(label, what: "the token's label")
             guard tokenHash.utf8.count == 64, tokenHash.utf8.allSatisfy(NameRule.isLowerHex) else {
@@ -59,6 +63,7 @@ public enum TokenRegistry: Aggregate {
                     .tokenIssued(
                         .init(
                             tokenID: id, label: label, tokenHash: tokenHash, scopes: scopes.sorted(),
+                            environments: environments.map { Array(Set($0)).sorted { $0.rawValue < $1.rawValue } },
                             expiresAt: expiresAt, issuedBy: actor, issuedAt: now))
                 ])
         case .revoke(let id, let reason, let actor):
@@ -79,7 +84,8 @@ public enum TokenRegistry: Aggregate {
         switch event {
         case .tokenIssued(let e):
             state.tokens[e.tokenID] = Token(
-                id: e.tokenID, label: e.label, tokenHash: e.tokenHash, scopes: e.scopes, expiresAt: e.expiresAt,
+                id: e.tokenID, label: e.label, tokenHash: e.tokenHash, scopes: e.scopes, environments: e.environments,
+                expiresAt: e.expiresAt,
                 issuedBy: e.issuedBy, issuedAt: e.issuedAt)
         case .tokenRevoked(let e):
             state.tokens[e.tokenID]?.revokedAt = e.revokedAt

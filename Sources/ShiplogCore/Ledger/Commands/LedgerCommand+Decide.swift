@@ -10,7 +10,8 @@ extension LedgerCommand {
     ) -> [LedgerStream]?
     {
         switch self {
-        case .initialize, .addAdmin, .removeAdmin, .revokeApprover, .issueToken, .revokeToken: return []
+        case .initialize, .addAdmin, .removeAdmin, .revokeApprover, .revokeToken: return []
+        case .issueToken(_, _, _, _, _, let environments): return (environments ?? []).map { .policy($0) }
         case .enrollApprover(_, _, _, _, let environments, _): return environments.map { .policy($0) }
         case .setPolicy(let environment, _): return [.policy(environment)]
         case .setTarget(let environment, let service, _):
@@ -81,14 +82,19 @@ extension LedgerCommand {
             return try ServiceEnvironment.decide(
                 .setTarget(environment: environment, service: service, target: target, by: actor),
                 state: world.place(environment, service), trustRoot: trustRoot, policy: world.policy(environment), now: now)
-        case .issueToken(let id, let label, let tokenHash, let scopes, let expiresAt):
+        case .issueToken(let id, let label, let tokenHash, let scopes, let expiresAt, let environments):
             for scope in scopes where !Self.tokenScopes.contains(scope) {
                 throw LedgerError(
                     .invalidValue,
                     "unknown token scope \(LedgerError.quoted(scope)): use \(Self.tokenScopes.joined(separator: ", "))")
             }
+            for environment in environments ?? [] {
+                _ = try PolicyRecord.requirePolicy(world.policy(environment), for: environment)
+            }
             return try TokenRegistry.decide(
-                .issue(id: id, label: label, tokenHash: tokenHash, scopes: scopes, expiresAt: expiresAt, by: actor),
+                .issue(
+                    id: id, label: label, tokenHash: tokenHash, scopes: scopes, environments: environments,
+                    expiresAt: expiresAt, by: actor),
                 state: world.tokens, trustRoot: trustRoot, now: now)
         case .revokeToken(let id, let reason):
             return try TokenRegistry.decide(

@@ -22,7 +22,9 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
     case revokeApprover(name: ActorName, reason: String?)
     case setPolicy(environment: Environment, policy: EnvironmentPolicy)
     case setTarget(environment: Environment, service: ServiceName, target: DeployTarget)
-    case issueToken(id: TokenID, label: String, tokenHash: String, scopes: [String], expiresAt: Date?)
+    /// `environments`: where the token may act (nil: anywhere).
+    case issueToken(
+        id: TokenID, label: String, tokenHash: String, scopes: [String], expiresAt: Date?, environments: [Environment]? = nil)
     case revokeToken(id: TokenID, reason: String?)
 
     // What CI reports.
@@ -148,6 +150,23 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
         case .startRollback: ["RollbackStarted", "ActiveDeployOpened", "ActiveDeployClosed"]
         case .finishRollback: ["RollbackSucceeded", "RollbackFailed", "ActiveDeployClosed"]
         case .recordRefusal: ["ActionRefused"]
+        }
+    }
+
+    /// The environment the command acts on, when it acts on one (a deploy's from its request,
+    /// when `world` holds it); nil for builds, trust and alarms with no environment.
+    public func environment(in world: LedgerWorld) -> Environment? {
+        switch self {
+        case .requestDeploy(_, _, let environment, _, _, _, _), .lock(let environment, _, _), .unlock(let environment, _, _),
+            .recordMigrationApplied(let environment, _, _, _), .recordMigrationFailed(let environment, _, _, _, _),
+            .setPolicy(let environment, _), .setTarget(let environment, _, _):
+            return environment
+        case .raiseAlarm(_, let environment, _, _, _):
+            return environment
+        case .approveDeploy(let statement, _):
+            return statement.environment
+        default:
+            return existingDeploy.flatMap { world.deploys[$0]?.request?.environment }
         }
     }
 

@@ -53,19 +53,22 @@ extension LedgerEvent {
         /// Lowercase hex SHA-256 of the secret, computed by the app.
         public var tokenHash: String
         public var scopes: [String]
+        /// The environments it may act on; nil: any.
+        public var environments: [Environment]?
         public var expiresAt: Date?
         public var issuedBy: LedgerActor
         public var issuedAt: Date
 
         /// The payload's JSON keys: renaming a property must not rename its key.
         private enum CodingKeys: String, CodingKey {
-            case tokenID, label, tokenHash, scopes, expiresAt, issuedBy, issuedAt
+            case tokenID, label, tokenHash, scopes, environments, expiresAt, issuedBy, issuedAt
         }
 
         public init(
-            tokenID: TokenID, label: String, tokenHash: String, scopes: [String], expiresAt: Date?,
-            issuedBy: LedgerActor, issuedAt: Date
+            tokenID: TokenID, label: String, tokenHash: String, scopes: [String], environments: [Environment]? = nil,
+            expiresAt: Date?, issuedBy: LedgerActor, issuedAt: Date
         ) {
+            self.environments = environments
             self.tokenID = tokenID
             self.label = label
             self.tokenHash = tokenHash

@@ -189,7 +189,8 @@ public enum LedgerJudge {
         case .approverEnrolled, .approverRevoked: return [.ledger, .approvers]
         case .policySet(let e): return [.ledger, .policy(e.environment)]
         case .targetSet(let e): return [.ledger, .policy(e.environment), .serviceEnvironment(e.environment, e.service)]
-        case .tokenIssued, .tokenRevoked: return [.ledger, .tokens]
+        case .tokenIssued(let e): return [.ledger, .tokens] + (e.environments ?? []).map { .policy($0) }
+        case .tokenRevoked: return [.ledger, .tokens]
         case .buildRecorded(let e): return [.build(e.service, e.version)]
         case .migrationApplied(let e): return [.migrations(e.environment), .policy(e.environment)]
         case .migrationFailed(let e): return [.migrations(e.environment), .policy(e.environment)]

@@ -232,6 +232,14 @@ public struct LedgerWorld: Sendable {
                         .notAuthorized,
                         "API token \(id) lacks the \(scope) scope (it has: \(token.scopes.isEmpty ? "none" : token.scopes.joined(separator: ", ")))"))
             }
+            if let allowed = token.environments, let environment = intent.command.environment(in: self),
+                !allowed.contains(environment)
+            {
+                return .failure(
+                    LedgerError(
+                        .notAuthorized,
+                        "API token \(id) may act on \(allowed.map(\.rawValue).joined(separator: ", ")) only, not \(environment)"))
+            }
             return .success((Self.tokenActor(id, signer: intent.signer), .ci))
         }
     }
