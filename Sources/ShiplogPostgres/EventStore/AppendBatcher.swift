@@ -12,6 +12,12 @@ import Foundation
 /// No task of its own: the caller that finds nobody committing commits a group (its own unit
 /// first, then whoever waits), and hands the lead to the next waiter, whose task commits the
 /// next group. Callers arriving meanwhile wait and form that group.
+///
+/// A group that took in every waiter leaves nobody waiting: its writers come back one by one,
+/// and the first would commit alone while the rest queue behind it, so groups would alternate
+/// between one unit and all the others. A caller that finds the batcher idle right after a
+/// group of several therefore lets the others' tasks run first (a few yields, no timer), and
+/// commits with whoever has arrived by then.
 public actor AppendBatcher {
     /// What a waiting caller is told: its outcome, or that it commits the next group.
     private enum Turn {
@@ -26,6 +32,11 @@ public actor AppendBatcher {
     public let maximumGroupEvents: Int
     private var pending: [Waiter] = []
     private var leading = false
+    /// How many units the last group committed.
+    private var lastGroup = 0
+    /// Groups and units committed so far (`bench append` reports the mean group size).
+    public private(set) var groups = 0
+    public private(set) var units = 0
 
     public init(pool: PostgresPool, maximumGroupEvents: Int = 2_000) {
         self.pool = pool
@@ -53,7 +64,14 @@ public actor AppendBatcher {
             }
         }
         leading = true
+        if lastGroup > 1 {
+            // Writers of the last group may be on their way back: let them join this one.
+            for _ in 0..<min(lastGroup, 8) where pending.count + 1 < lastGroup { await Task.yield() }
+        }
         let others = takeGroup(after: requests)
+        lastGroup = others.count + 1
+        groups += 1
+        units += lastGroup
         let outcomes = await commit([requests] + others.map(\.requests))
         for (waiter, outcome) in zip(others, outcomes.dropFirst()) { waiter.continuation.resume(returning: .done(outcome)) }
         if pending.isEmpty {

@@ -84,6 +84,8 @@ struct AppendBench: AsyncParsableCommand {
 
         let direct = EventStore(pool: pool)
         let grouped = EventStore(pool: pool, groupCommit: true)
+        let groupedMany = EventStore(pool: pool, groupCommit: true)
+        let many = writers * 4
         var results: [Measurement] = [
             Measurement(name: "plain INSERT, 1 connection"),
             Measurement(name: "plain INSERT, \(writers) connections"),
@@ -91,7 +93,9 @@ struct AppendBench: AsyncParsableCommand {
             Measurement(name: "shiplog append, \(writers) writers, direct"),
             Measurement(name: "shiplog append, \(writers) writers, group commit"),
             Measurement(name: "shiplog batch append, \(batchSize)/batch"),
+            Measurement(name: "shiplog append, \(many) writers, group commit"),
         ]
+        var groupSizes: [(groups: Int, units: Int)] = [(0, 0), (0, 0)]
         // Round 0 warms caches and connections and is not reported.
         for round in 0...rounds {
             let events = round == 0 ? min(self.events, writers * 10) : self.events
@@ -101,9 +105,22 @@ struct AppendBench: AsyncParsableCommand {
             try await Measurement.measure(&results[1], operations: events, writers: writers) { try await Self.plainInsert(pool) }
             try await Measurement.measure(&results[2], operations: events, writers: 1) { try await direct.append([try Workload.event()], to: Workload.stream()) }
             try await Measurement.measure(&results[3], operations: events, writers: writers) { try await direct.append([try Workload.event()], to: Workload.stream()) }
+            let before = (await grouped.batcher?.groups ?? 0, await grouped.batcher?.units ?? 0)
             try await Measurement.measure(&results[4], operations: events, writers: writers) { try await grouped.append([try Workload.event()], to: Workload.stream()) }
+            if round > 0 {
+                groupSizes[0].groups += (await grouped.batcher?.groups ?? 0) - before.0
+                groupSizes[0].units += (await grouped.batcher?.units ?? 0) - before.1
+            }
             try await Measurement.measure(&results[5], operations: batches, writers: 1, eventsPerOperation: batchSize) {
                 try await direct.append((0..<batchSize).map { _ in try Workload.event() }, to: Workload.stream())
+            }
+            let manyBefore = (await groupedMany.batcher?.groups ?? 0, await groupedMany.batcher?.units ?? 0)
+            try await Measurement.measure(&results[6], operations: events, writers: many) {
+                try await groupedMany.append([try Workload.event()], to: Workload.stream())
+            }
+            if round > 0 {
+                groupSizes[1].groups += (await groupedMany.batcher?.groups ?? 0) - manyBefore.0
+                groupSizes[1].units += (await groupedMany.batcher?.units ?? 0) - manyBefore.1
             }
             if round > 0 { FileHandle.standardError.write(Data("round \(round) of \(rounds) done\n".utf8)) }
         }
@@ -111,6 +128,12 @@ struct AppendBench: AsyncParsableCommand {
         guard verification.ok else { throw ValidationError("the benchmark's ledger does not verify: \(verification.reason ?? "")") }
         await pool.close()
         report(results)
+        for (index, count) in [(0, writers), (1, many)] where groupSizes[index].groups > 0 {
+            print(
+                String(
+                    format: "group commit, %d writers: mean group %.1f appends (%d groups)", count,
+                    Double(groupSizes[index].units) / Double(groupSizes[index].groups), groupSizes[index].groups))
+        }
     }
 
     static func plainInsert(_ pool: PostgresPool) async throws {
