@@ -50,15 +50,14 @@ public func buildApplication(
         let background = RollbackService(rollbacks: rollbacks, pool: pool, logger: logger)
         rollbackService = background
         slackAWS = SlashCommandHandler.SlackAWS(runner: runner, rollbacks: rollbacks, background: background)
-        eventBridge = EventBridgeHandler(ledger: ledger, rollbacks: rollbacks, background: background, pool: pool)
+        let intake = AlarmIntake(rollbacks: rollbacks, background: background, pool: pool)
+        eventBridge = EventBridgeHandler(ledger: ledger, intake: intake)
         if !configuration.snsTopicArns.isEmpty,
             let verifier = try? SNSVerifier(
                 allowedTopics: configuration.snsTopicArns, http: awsHTTP, settings: configuration.aws, credentials: credentials,
                 pinnedPEM: configuration.snsCertificates)
         {
-            sns = SNSHandler(
-                verifier: verifier, rollbacks: rollbacks, background: background, pool: pool, http: awsHTTP,
-                settings: configuration.aws)
+            sns = SNSHandler(verifier: verifier, intake: intake, http: awsHTTP, settings: configuration.aws)
         }
     }
     let commands = zip(ledger, configuration.botKey).map { ledger, key in

@@ -10,6 +10,7 @@ import ShiplogLedger
 import ShiplogPostgres
 import ShiplogServer
 import ShiplogSlack
+import ShiplogTestSupport
 import Testing
 
 /// Slack's Web API as a loopback stand-in: records what the bot posts.
@@ -200,15 +201,8 @@ struct AlarmHookTests {
 
     /// Runs the `shiplog` executable built beside this test bundle; its standard output.
     static func shiplog(_ arguments: [String], database: String) throws -> String {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        var executable: String?
-        for _ in 0..<6 where executable == nil {
-            let candidate = folder.appending(path: "shiplog").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { executable = candidate }
-            folder.deleteLastPathComponent()
-        }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(executable, "build the shiplog executable first"))
+        process.executableURL = URL(fileURLWithPath: try TestProcesses.shiplogExecutable())
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = database
@@ -363,23 +357,6 @@ struct EventBridgeHookTests {
 
 @Suite("The server: SIGKILL in the middle of a rollback")
 struct RollbackKillTests {
-    static func freePort() -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test("the real shiplog serve, killed while ECS holds its UpdateService: on restart the rollback is carried out, once")
     func killedMidRollback() async throws {
         let setup = try await AlarmHookTests.setup()
@@ -390,7 +367,7 @@ struct RollbackKillTests {
         let proxy = FaultyECS(upstream: setup.story.moto.endpoint, faults: [])
         await proxy.hold(true)
         try await proxy.application().test(.live) { proxyClient in
-            let port = Self.freePort()
+            let port = TestProcesses.freePort()
             var environment = ProcessInfo.processInfo.environment
             environment["DATABASE_URL"] = setup.story.database.conninfo
             environment["SHIPLOG_HOME"] = "/nonexistent/shiplog-home"
@@ -401,16 +378,8 @@ struct RollbackKillTests {
             environment["AWS_SECRET_ACCESS_KEY"] = "testing"
             environment["AWS_REGION"] = "us-east-1"
             func serve() throws -> Process {
-                var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-                var executable: String?
-                for _ in 0..<6 where executable == nil {
-                    if FileManager.default.isExecutableFile(atPath: folder.appending(path: "shiplog").path) {
-                        executable = folder.appending(path: "shiplog").path
-                    }
-                    folder.deleteLastPathComponent()
-                }
                 let server = Process()
-                server.executableURL = URL(fileURLWithPath: try #require(executable))
+                server.executableURL = URL(fileURLWithPath: try TestProcesses.shiplogExecutable())
                 server.arguments = ["serve", "--port", String(port)]
                 server.environment = environment
                 server.standardOutput = FileHandle.nullDevice

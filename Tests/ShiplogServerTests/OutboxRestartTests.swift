@@ -13,29 +13,6 @@ import Testing
 @Suite("The server: an outbox that survives SIGKILL")
 struct OutboxRestartTests {
     /// The `shiplog` executable `swift build --build-tests` put beside the tests.
-    static func executable() throws -> String {
-        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<6 {
-            let candidate = folder.appending(path: "shiplog").path
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue { return candidate }
-            folder.deleteLastPathComponent()
-        }
-        throw TestDatabaseError("the shiplog executable was not found near the tests; build it with swift build --build-tests")
-    }
-
-    static func freePort() -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test("SIGKILL in the middle of a delivery: on restart the message is delivered, and posted once")
     func killedMidDelivery() async throws {
         let team = try await SlashCommandServerTests.Team.make()
@@ -46,7 +23,7 @@ struct OutboxRestartTests {
         let slack = SlackWebAPIStandIn()
         await slack.set(.hold(seconds: 5))
         try await slack.application().test(.live) { slackClient in
-            let port = Self.freePort()
+            let port = TestProcesses.freePort()
             var environment = ProcessInfo.processInfo.environment
             environment["DATABASE_URL"] = team.database.conninfo
             environment["SHIPLOG_HOME"] = "/nonexistent/shiplog-home"
@@ -58,7 +35,7 @@ struct OutboxRestartTests {
             environment["SHIPLOG_OUTBOX_CLAIM_SECONDS"] = "1"
             func serve() throws -> Process {
                 let server = Process()
-                server.executableURL = URL(fileURLWithPath: try Self.executable())
+                server.executableURL = URL(fileURLWithPath: try TestProcesses.shiplogExecutable())
                 server.arguments = ["serve", "--port", String(port)]
                 server.environment = environment
                 server.standardOutput = FileHandle.nullDevice

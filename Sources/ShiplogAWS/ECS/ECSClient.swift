@@ -177,3 +177,16 @@ extension Duration {
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
+
+extension ECSClient {
+    /// The client the environment describes: the keys (or the ECS container credentials),
+    /// the default region and `SHIPLOG_AWS_ENDPOINT`. Throws with what to set when there are
+    /// no keys.
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment, http: HTTPClient = HTTPClient(label: "shiplog.aws")
+    ) throws -> ECSClient {
+        ECSClient(
+            http: http, credentials: try AWSCredentialSource.fromEnvironment(environment, http: http),
+            settings: AWSSettings.fromEnvironment(environment))
+    }
+}

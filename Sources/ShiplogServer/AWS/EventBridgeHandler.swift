@@ -11,9 +11,7 @@ import ShiplogPostgres
 /// the rollbacks it starts are the server's own. Acted on once per event `id`.
 struct EventBridgeHandler: Sendable {
     let ledger: LedgerService
-    let rollbacks: Rollbacks
-    let background: RollbackService
-    let pool: PostgresPool
+    let intake: AlarmIntake
 
     enum Answer: Sendable {
         case handled(String)
@@ -41,27 +39,11 @@ struct EventBridgeHandler: Sendable {
         }
         let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
         let eventID = "eventbridge:" + ((object?["id"] as? String) ?? UUID().uuidString)
-        let first = try await pool.withConnection { connection in
-            try await connection.query(
-                """
-                INSERT INTO sns_messages (message_id, topic_arn) VALUES (\(eventID), 'eventbridge')
-                ON CONFLICT (message_id) DO NOTHING RETURNING 1
-                """
-            ).count == 1
-        }
-        guard first else { return .duplicate }
+        guard try await intake.firstDelivery(eventID, source: "eventbridge") else { return .duplicate }
         do {
-            let targets = try await LedgerQueries(pool: pool).targets()
-            let effect = try await rollbacks.record(alarm, targets: targets, receivedAt: receivedAt, for: .token(token.id))
-            for id in effect.rollbacks { await background.carryOut(id) }
-            ServerMetrics.alarms.increment()
-            return .handled(
-                "alarm \(alarm.name) \(alarm.state)"
-                    + (effect.rollbacks.isEmpty ? "" : ": rolling back \(effect.rollbacks.map(\.rawValue).joined(separator: ", "))"))
+            return .handled(try await intake.act(on: alarm, receivedAt: receivedAt, for: .token(token.id)))
         } catch {
-            _ = try? await pool.withConnection { connection in
-                try await connection.query("DELETE FROM sns_messages WHERE message_id = \(eventID)")
-            }
+            await intake.forget(eventID)
             throw error
         }
     }

@@ -14,9 +14,7 @@ import ShiplogPostgres
 /// - `UnsubscribeConfirmation`: logged.
 struct SNSHandler: Sendable {
     let verifier: SNSVerifier
-    let rollbacks: Rollbacks
-    let background: RollbackService
-    let pool: PostgresPool
+    let intake: AlarmIntake
     let http: HTTPClient
     let settings: AWSSettings
 
@@ -36,7 +34,7 @@ struct SNSHandler: Sendable {
             logger.notice("refused an SNS message", metadata: ["reason": "\(error.message)"])
             return .refused(error)
         }
-        guard try await admit(message) else { return .duplicate }
+        guard try await intake.firstDelivery(message.messageID, source: message.topicArn) else { return .duplicate }
         do {
             switch message.type {
             case .subscriptionConfirmation:
@@ -53,39 +51,12 @@ struct SNSHandler: Sendable {
                     logger.notice("an SNS notification that is no CloudWatch alarm", metadata: ["topic": "\(message.topicArn)"])
                     return .handled("not a CloudWatch alarm: \(error.message)")
                 }
-                let targets = try await LedgerQueries(pool: pool).targets()
-                let effect = try await rollbacks.record(alarm, targets: targets, receivedAt: receivedAt)
-                for id in effect.rollbacks { await background.carryOut(id) }
-                ServerMetrics.alarms.increment()
-                return .handled(
-                    "alarm \(alarm.name) \(alarm.state)"
-                        + (effect.rollbacks.isEmpty ? "" : ": rolling back \(effect.rollbacks.map(\.rawValue).joined(separator: ", "))"))
+                return .handled(try await intake.act(on: alarm, receivedAt: receivedAt))
             }
         } catch {
             // Let SNS's redelivery be acted on.
-            try? await forget(message)
+            await intake.forget(message.messageID)
             throw error
-        }
-    }
-
-    /// Records the message id; false when it was seen before.
-    private func admit(_ message: SNSMessage) async throws -> Bool {
-        try await pool.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                INSERT INTO sns_messages (message_id, topic_arn) VALUES (\(message.messageID), \(message.topicArn))
-                ON CONFLICT (message_id) DO NOTHING RETURNING 1
-                """)
-            if Int.random(in: 0..<64) == 0 {
-                try await connection.query("DELETE FROM sns_messages WHERE received_at < now() - interval '7 days'")
-            }
-            return !rows.isEmpty
-        }
-    }
-
-    private func forget(_ message: SNSMessage) async throws {
-        _ = try await pool.withConnection { connection in
-            try await connection.query("DELETE FROM sns_messages WHERE message_id = \(message.messageID)")
         }
     }
 

@@ -142,13 +142,7 @@ extension DeployCommand {
                 SHIPLOG_AWS_ENDPOINT to point every AWS call elsewhere (tests use moto_server).
                 """)
         @Argument(help: "The deploy id.") var id: String
-        @Option(
-            parsing: .unconditional, help: "How long the rollout may take (e.g. 15m).",
-            transform: { text in
-                _ = try DurationArgument.seconds(text)
-                return text
-            })
-        var timeout = "15m"
+        @OptionGroup var rollout: RolloutOptions
         @Option(
             parsing: .unconditional, help: "How often to ask ECS about the rollout (seconds).",
             transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
@@ -159,13 +153,8 @@ extension DeployCommand {
 
         func run() async throws {
             let (ledger, signer) = try await database.ledger(key)
-            let environment = ProcessInfo.processInfo.environment
-            let http = HTTPClient(label: "shiplog.aws")
-            let ecs = ECSClient(
-                http: http, credentials: try AWSCredentialSource.fromEnvironment(environment, http: http),
-                settings: AWSSettings.fromEnvironment(environment))
-            var runner = DeployRunner(ledger: ledger, ecs: ecs)
-            runner.rolloutLimit = .seconds(try DurationArgument.seconds(timeout))
+            var runner = DeployRunner(ledger: ledger, ecs: try ECSClient.fromEnvironment())
+            runner.rolloutLimit = try rollout.limit
             runner.pollInterval = .seconds(poll)
             runner.logger.logLevel = .warning  // the command prints what happened itself
             let outcome = try await runner.run(id, key: signer)

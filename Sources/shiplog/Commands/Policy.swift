@@ -16,13 +16,9 @@ extension Policy {
             parsing: .unconditional, help: "Approvals required before a deploy may start.",
             transform: { try WholeNumberArgument.parse($0, in: EnvironmentPolicy.approvalsRange) })
         var approvals: Int
-        // Checked here so a bad value is reported against --ttl; kept as written for the summary.
         @Option(
             parsing: .unconditional, help: "How long an approval stays valid (e.g. 30m, 1h, 2d).",
-            transform: { text in
-                _ = try DurationArgument.seconds(text)
-                return text
-            })
+            transform: DurationArgument.checked)
         var ttl = "1h"
         @Flag(name: .customLong("allow-self-approval"), help: "Let the requester's own approval count.")
         var allowSelfApproval = false

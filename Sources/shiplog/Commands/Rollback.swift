@@ -20,25 +20,14 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(help: "The environment.") var env: String
     @Option(help: "The service.") var service: String
     @Option(help: "Why (recorded, and the lock's reason).") var reason: String
-    @Option(
-        parsing: .unconditional, help: "How long the rollout may take (e.g. 15m).",
-        transform: { text in
-            _ = try DurationArgument.seconds(text)
-            return text
-        })
-    var timeout = "15m"
+    @OptionGroup var rollout: RolloutOptions
     @OptionGroup var key: KeyOptions
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
         let (ledger, signer) = try await database.ledger(key)
-        let environment = ProcessInfo.processInfo.environment
-        let http = HTTPClient(label: "shiplog.aws")
-        let ecs = ECSClient(
-            http: http, credentials: try AWSCredentialSource.fromEnvironment(environment, http: http),
-            settings: AWSSettings.fromEnvironment(environment))
-        var rollbacks = Rollbacks(ledger: ledger, ecs: ecs, key: signer)
-        rollbacks.rolloutLimit = .seconds(try DurationArgument.seconds(timeout))
+        var rollbacks = Rollbacks(ledger: ledger, ecs: try ECSClient.fromEnvironment(), key: signer)
+        rollbacks.rolloutLimit = try rollout.limit
         rollbacks.logger.logLevel = .warning  // the command prints what happened itself
         let outcome = try await rollbacks.rollBack(
             environment: try Environment(env), service: try ServiceName(service), reason: reason, key: signer)

@@ -29,10 +29,7 @@ extension TargetCommand {
         var alarmDimension: [String] = []
         @Option(
             parsing: .unconditional, help: "How long after a deploy finishes its alarms count against it (e.g. 30m, 2h).",
-            transform: { text in
-                _ = try DurationArgument.seconds(text)
-                return text
-            })
+            transform: DurationArgument.checked)
         var watch = "30m"
         @Flag(name: .customLong("auto-rollback"), help: "Roll back automatically when a watching alarm fires within the window.")
         var autoRollback = false

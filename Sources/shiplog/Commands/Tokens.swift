@@ -26,10 +26,7 @@ extension TokensCommand {
         var scope = "build,migration,deploy"
         @Option(
             parsing: .unconditional, help: "How long it lasts (e.g. 90d); default: until revoked.",
-            transform: { text in
-                _ = try DurationArgument.seconds(text)
-                return text
-            })
+            transform: DurationArgument.checked)
         var ttl: String?
         @Option(help: "What it is for (default: the name).") var label: String?
         @OptionGroup var key: KeyOptions

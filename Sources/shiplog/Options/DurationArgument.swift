@@ -8,6 +8,13 @@ enum DurationArgument {
     static let maximumSeconds = maximumDays * 86_400
 
     /// Messages follow ArgumentParser's "The value '…' is invalid for '--ttl <ttl>': ".
+    /// `text` as written, once it reads as a duration: an option's transform, so a bad value is
+    /// reported against its option and a good one kept for messages.
+    static func checked(_ text: String) throws -> String {
+        _ = try seconds(text)
+        return text
+    }
+
     static func seconds(_ text: String) throws -> Int {
         let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
         let scale = text.last.flatMap { units[$0] }

@@ -60,28 +60,7 @@ struct ShiplogBinary: Sendable {
     }
 
     /// The `shiplog` executable in the build products folder holding this test bundle.
-    static func executable() throws -> String {
-        let starts = [
-            CommandLine.arguments.first.map { URL(fileURLWithPath: $0) }, Bundle.main.executableURL,
-            Bundle.main.bundleURL,
-        ]
-        for start in starts.compactMap({ $0?.resolvingSymlinksInPath() }) {
-            var folder = start.deletingLastPathComponent()
-            for _ in 0..<6 {
-                let candidate = folder.appending(path: "shiplog").path
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-                    FileManager.default.isExecutableFile(atPath: candidate)
-                {
-                    return candidate
-                }
-                folder.deleteLastPathComponent()
-            }
-        }
-        throw TestDatabaseError(
-            "the shiplog executable was not found near the test bundle (\(CommandLine.arguments.first ?? "?")); build it with: swift build --build-tests"
-        )
-    }
+    static func executable() throws -> String { try TestProcesses.shiplogExecutable() }
 
     private static func run(_ argv: [String], environment extra: [String: String]) throws -> ShiplogRun {
         var environment = ProcessInfo.processInfo.environment

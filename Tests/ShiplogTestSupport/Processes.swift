@@ -1,0 +1,47 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What tests that run the real `shiplog` binary need.
+public enum TestProcesses {
+    /// The `shiplog` executable built beside the test bundle.
+    public static func shiplogExecutable() throws -> String {
+        let starts = [
+            CommandLine.arguments.first.map { URL(fileURLWithPath: $0) }, Bundle.main.executableURL, Bundle.main.bundleURL,
+        ]
+        for start in starts.compactMap({ $0?.resolvingSymlinksInPath() }) {
+            var folder = start.deletingLastPathComponent()
+            for _ in 0..<6 {
+                let candidate = folder.appending(path: "shiplog").path
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
+                    FileManager.default.isExecutableFile(atPath: candidate)
+                {
+                    return candidate
+                }
+                folder.deleteLastPathComponent()
+            }
+        }
+        throw TestDatabaseError(
+            "the shiplog executable was not found near the test bundle (\(CommandLine.arguments.first ?? "?")); build it with: swift build --build-tests")
+    }
+
+    /// A loopback TCP port nobody listens on now.
+    public static func freePort() -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
