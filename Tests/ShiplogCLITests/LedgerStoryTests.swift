@@ -479,4 +479,21 @@ struct LedgerStoryTests {
         #expect(text.stdout.contains("revoked") && text.stdout.contains("staging"))
         #expect(try await ledger.shiplog.run(["verify"]).status == 0)
     }
+
+    @Test("deploy wait says who may still approve, exits 0 once the gate opens, 3 when its time runs out")
+    func waitForTheGate() async throws {
+        let ledger = try await Self.ledger()
+        let id = try await ledger.request()
+        let timedOut = try await ledger.shiplog.run(["deploy", "wait", id, "--timeout", "2s", "--interval", "1"])
+        #expect(timedOut.status == 3, "\(timedOut)")
+        #expect(timedOut.stdout.contains("may approve: alice, bob"), "\(timedOut)")  // not carol, the requester; not dave, staging only
+
+        let waiting = Task { try await ledger.shiplog.run(["deploy", "wait", id, "--timeout", "60s", "--interval", "1"]) }
+        try await Task.sleep(for: .milliseconds(1500))
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("bob"))
+        let opened = try await waiting.value
+        #expect(opened.status == 0, "\(opened)")
+        #expect(opened.stdout.contains("gate open: 2 of 2 approvals"), "\(opened)")
+    }
 }

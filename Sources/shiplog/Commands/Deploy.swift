@@ -10,7 +10,7 @@ struct DeployCommand: AsyncParsableCommand {
         commandName: "deploy",
         abstract: "Request, approve and record deploys; ask the gate.",
         subcommands: [
-            Request.self, Approve.self, Reject.self, Gate.self, Start.self, Run.self, Succeed.self, Fail.self, Cancel.self,
+            Request.self, Approve.self, Reject.self, Gate.self, Wait.self, Start.self, Run.self, Succeed.self, Fail.self, Cancel.self,
         ])
 
     /// Exit status of `deploy gate` (and `deploy start`) when the gate is closed.
@@ -102,6 +102,61 @@ extension DeployCommand {
                 for reason in decision.reasons { print("  - \(TerminalText.escaped(reason))") }
             }
             if !decision.allowed { throw ExitCode(DeployCommand.gateClosedExitCode) }
+        }
+    }
+
+    struct Wait: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Wait for the gate to open, saying who still has to approve; for pipelines.",
+            discussion: """
+                Asks the gate every --interval seconds and prints what it still waits for whenever that \
+                changes. Exit 0 when the gate opens; 3 when --timeout passes first; 1 when the deploy is \
+                rejected, cancelled or already started meanwhile.
+                """)
+        @Argument(help: "The deploy id.") var id: String
+        @Option(parsing: .unconditional, help: "How long to wait (e.g. 30m).", transform: DurationArgument.checked)
+        var timeout = "30m"
+        @Option(
+            parsing: .unconditional, help: "Seconds between two looks at the gate.",
+            transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
+        var interval = 5
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let ledger = try await database.ledger()
+            let deadline = Date().addingTimeInterval(TimeInterval(try DurationArgument.seconds(timeout)))
+            var said = ""
+            while true {
+                let (context, _, _) = try await ledger.deploy(id)
+                guard let request = context.deploy.request else { throw ValidationError("unknown deploy \(id)") }
+                if let status = context.deploy.status, status != .requested {
+                    throw LedgerError(.wrongState, "deploy \(id) is \(status): there is no gate left to wait for")
+                }
+                let gate = ledger.evaluate(context)
+                if gate.allowed {
+                    print("gate open: \(gate.approvals) of \(gate.required) approvals (\(gate.approvedBy.map(\.rawValue).joined(separator: ", ")))")
+                    return
+                }
+                // Who could still approve: people allowed for the environment who have not.
+                let approved = Set(gate.approvedBy)
+                let selfApproval = context.policy.policy?.allowSelfApproval == true
+                let candidates = context.approvers.active(at: Date()).filter {
+                    $0.kind == .person && $0.environments.contains(request.environment) && !approved.contains($0.name)
+                        && ($0.name != request.requestedBy.name || selfApproval)
+                }.map(\.name.rawValue).sorted()
+                let line =
+                    "waiting: " + gate.reasons.joined(separator: "; ")
+                    + (candidates.isEmpty ? "" : " — may approve: \(candidates.joined(separator: ", "))")
+                if line != said {
+                    print(TerminalText.escaped(line))
+                    said = line
+                }
+                guard Date().addingTimeInterval(TimeInterval(interval)) < deadline else {
+                    print("gate still closed after \(timeout)")
+                    throw ExitCode(DeployCommand.gateClosedExitCode)
+                }
+                try await Task.sleep(for: .seconds(interval))
+            }
         }
     }
 
