@@ -368,25 +368,16 @@ struct RollbackKillTests {
         await proxy.hold(true)
         try await proxy.application().test(.live) { proxyClient in
             let port = TestProcesses.freePort()
-            var environment = ProcessInfo.processInfo.environment
-            environment["DATABASE_URL"] = setup.story.database.conninfo
-            environment["SHIPLOG_HOME"] = "/nonexistent/shiplog-home"
-            environment["SHIPLOG_BOT_KEY"] = directory + "/server.key"
-            environment["SHIPLOG_SNS_TOPIC_ARNS"] = setup.topic
-            environment["SHIPLOG_AWS_ENDPOINT"] = "http://127.0.0.1:\(try #require(proxyClient.port))"
-            environment["AWS_ACCESS_KEY_ID"] = "testing"
-            environment["AWS_SECRET_ACCESS_KEY"] = "testing"
-            environment["AWS_REGION"] = "us-east-1"
-            func serve() throws -> Process {
-                let server = Process()
-                server.executableURL = URL(fileURLWithPath: try TestProcesses.shiplogExecutable())
-                server.arguments = ["serve", "--port", String(port)]
-                server.environment = environment
-                server.standardOutput = FileHandle.nullDevice
-                server.standardError = FileHandle.nullDevice
-                try server.run()
-                return server
-            }
+            let settings = [
+                "DATABASE_URL": setup.story.database.conninfo,
+                "SHIPLOG_BOT_KEY": directory + "/server.key",
+                "SHIPLOG_SNS_TOPIC_ARNS": setup.topic,
+                "SHIPLOG_AWS_ENDPOINT": "http://127.0.0.1:\(try #require(proxyClient.port))",
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_REGION": "us-east-1",
+            ]
+            func serve() throws -> Process { try TestProcesses.serve(port: port, settings) }
             func ready() async throws -> Bool {
                 try await AlarmHookTests.eventually(30) {
                     let http = HTTPClient()

@@ -24,25 +24,16 @@ struct OutboxRestartTests {
         await slack.set(.hold(seconds: 5))
         try await slack.application().test(.live) { slackClient in
             let port = TestProcesses.freePort()
-            var environment = ProcessInfo.processInfo.environment
-            environment["DATABASE_URL"] = team.database.conninfo
-            environment["SHIPLOG_HOME"] = "/nonexistent/shiplog-home"
-            environment["SLACK_SIGNING_SECRET"] = String(decoding: SlashCommandServerTests.secret, as: UTF8.self)
-            environment["SHIPLOG_BOT_KEY"] = directory + "/bot.key"
-            environment["SLACK_BOT_TOKEN"] = "xoxb-test"
-            environment["SLACK_API_URL"] = "http://127.0.0.1:\(try #require(slackClient.port))/api"
-            environment["SHIPLOG_SLACK_CHANNEL"] = "C0DEPLOYS"
-            environment["SHIPLOG_OUTBOX_CLAIM_SECONDS"] = "1"
-            func serve() throws -> Process {
-                let server = Process()
-                server.executableURL = URL(fileURLWithPath: try TestProcesses.shiplogExecutable())
-                server.arguments = ["serve", "--port", String(port)]
-                server.environment = environment
-                server.standardOutput = FileHandle.nullDevice
-                server.standardError = FileHandle.nullDevice
-                try server.run()
-                return server
-            }
+            let settings = [
+                "DATABASE_URL": team.database.conninfo,
+                "SLACK_SIGNING_SECRET": String(decoding: SlashCommandServerTests.secret, as: UTF8.self),
+                "SHIPLOG_BOT_KEY": directory + "/bot.key",
+                "SLACK_BOT_TOKEN": "xoxb-test",
+                "SLACK_API_URL": "http://127.0.0.1:\(try #require(slackClient.port))/api",
+                "SHIPLOG_SLACK_CHANNEL": "C0DEPLOYS",
+                "SHIPLOG_OUTBOX_CLAIM_SECONDS": "1",
+            ]
+            func serve() throws -> Process { try TestProcesses.serve(port: port, settings) }
 
             let first = try serve()
             // The CLI's door appends the lock; the server's worker picks its message up.

@@ -28,6 +28,22 @@ public enum TestProcesses {
             "the shiplog executable was not found near the test bundle (\(CommandLine.arguments.first ?? "?")); build it with: swift build --build-tests")
     }
 
+    /// Starts the real `shiplog serve` on `port` with `settings` over this process's
+    /// environment (no `SHIPLOG_HOME` of the machine's: the tests give the database).
+    public static func serve(port: Int, _ settings: [String: String]) throws -> Process {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SHIPLOG_HOME"] = "/nonexistent/shiplog-home"
+        environment.merge(settings) { $1 }
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: try shiplogExecutable())
+        server.arguments = ["serve", "--port", String(port)]
+        server.environment = environment
+        server.standardOutput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        return server
+    }
+
     /// A loopback TCP port nobody listens on now.
     public static func freePort() -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
