@@ -59,13 +59,14 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]),
+            ],
+            plugins: ["EmbedMigrations"]),
         // The application layer: the ledger's commands and queries over a storage protocol,
         // with PostgreSQL and in-memory storage.
         .target(
             name: "ShiplogLedger",
             dependencies: [
-                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", .product(name: "Logging", package: "swift-log"),
+                "ShiplogCore", "ShiplogCrypto", "ShiplogPostgres", "ShiplogHTTP", .product(name: "Logging", package: "swift-log"),
             ]),
 
         .executableTarget(
@@ -115,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "ShiplogCLITests",
             dependencies: [
-                "shiplog", "ShiplogPostgres", "ShiplogTestSupport",
+                "shiplog", "ShiplogPostgres", "ShiplogTestSupport", "ShiplogHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -7,6 +7,7 @@ import PackagePlugin
 @main
 struct EmbedMigrations: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
+        if target.name == "ShiplogServer" { return try documents(context: context) }
         // migrations/ (applied once each) and projections/ (applied again when changed).
         let files = try ["migrations", "projections"].flatMap { folder in
             try FileManager.default.contentsOfDirectory(
@@ -22,6 +23,21 @@ struct EmbedMigrations: BuildToolPlugin {
                 executable: try context.tool(named: "EmbedMigrationsTool").url,
                 arguments: [output.path] + files.map(\.path),
                 inputFiles: files,
+                outputFiles: [output]
+            )
+        ]
+    }
+
+    /// `openapi/shiplog-v1.json`, the API's description, compiled into the server that serves it.
+    func documents(context: PluginContext) throws -> [Command] {
+        let document = context.package.directoryURL.appending(path: "openapi/shiplog-v1.json")
+        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedDocuments.swift")
+        return [
+            .buildCommand(
+                displayName: "Embedding the OpenAPI document",
+                executable: try context.tool(named: "EmbedMigrationsTool").url,
+                arguments: ["--openapi", output.path, document.path],
+                inputFiles: [document],
                 outputFiles: [output]
             )
         ]

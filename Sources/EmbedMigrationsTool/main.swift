@@ -4,6 +4,25 @@ import Foundation
 // Writes `EmbeddedMigrations.all` (migrations/) and `EmbeddedMigrations.projections`
 // (projections/): every file's name and exact text, in name order.
 let arguments = CommandLine.arguments.dropFirst()
+
+// Usage: EmbedMigrationsTool --openapi OUTPUT.swift DOCUMENT.json
+// Writes `EmbeddedDocuments.openAPI`: the document's exact text.
+if arguments.first == "--openapi", arguments.count == 3 {
+    let output = arguments[arguments.startIndex + 1], document = arguments[arguments.startIndex + 2]
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: document))
+    let source = """
+        // Generated from openapi/shiplog-v1.json by the EmbedMigrations plugin. Do not edit.
+
+        import Foundation
+
+        enum EmbeddedDocuments {
+            static let openAPI = String(decoding: Data(base64Encoded: "\(bytes.base64EncodedString())")!, as: UTF8.self)
+        }
+
+        """
+    try Data(source.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+    exit(0)
+}
 guard let output = arguments.first else {
     FileHandle.standardError.write(Data("usage: EmbedMigrationsTool OUTPUT FILE...\n".utf8))
     exit(2)

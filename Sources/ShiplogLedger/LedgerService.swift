@@ -15,7 +15,7 @@ import ShiplogPostgres
 /// signature, so the loser gets the domain's own answer ("web already has a deploy in flight
 /// on prod") instead of a version number. The named methods below sign an intent with a key
 /// held here (the CLI's door) and submit it.
-public struct LedgerService: Sendable {
+public struct LedgerService: LedgerCommands {
     public let store: any LedgerStorage
     let verifier = Ed25519Verifier()
     let clock: @Sendable () -> Date
@@ -83,21 +83,13 @@ public struct LedgerService: Sendable {
         }
     }
 
-    /// Signs `command` with `key` as an intent dated now, on behalf of `principal`.
+    /// Signs `command` with `key` as an intent dated now (this service's clock), on behalf of `principal`.
     public func sign(_ command: LedgerCommand, with key: SigningKey, for principal: Principal = .signer) throws
         -> SignedIntent
     {
         try SignedIntent(
             CommandIntent(signer: try SignerKeyID(key.keyID.description), principal: principal, at: clock(), command: command),
             signedWith: key)
-    }
-
-    /// Signs `command` with `key` and submits it: the CLI's door.
-    @discardableResult
-    public func run(_ command: LedgerCommand, signedWith key: SigningKey, for principal: Principal = .signer)
-        async throws -> CommandReceipt
-    {
-        try await submit(try sign(command, with: key, for: principal))
     }
 
     /// The streams a command reads; an existing deploy's are found from its request.
@@ -135,118 +127,15 @@ public struct LedgerService: Sendable {
         }
     }
 
-    // MARK: Trust root and administration
-
-    /// Records the first admin: the ledger's root of trust.
-    public func initialize(admin name: String, key: SigningKey) async throws -> LedgerActor {
-        let actor = LedgerActor(name: try ActorName(name), keyID: try SignerKeyID(key.keyID.description))
-        try await run(
-            .initialize(admin: actor.name, publicKey: try PublicKeyBytes(key.publicKey.bytes), keyID: actor.keyID),
-            signedWith: key)
-        return actor
-    }
-
-    /// Adds an admin (signed by an existing admin).
-    public func addAdmin(name: String, publicKey: String, key: SigningKey) async throws {
-        let (publicKey, keyID) = try Self.publicKey(publicKey)
-        try await run(.addAdmin(admin: try ActorName(name), publicKey: publicKey, keyID: keyID), signedWith: key)
-    }
-
-    /// Removes an admin (signed by another admin; never the last).
-    public func removeAdmin(name: String, reason: String?, key: SigningKey) async throws {
-        try await run(.removeAdmin(admin: try ActorName(name), reason: reason), signedWith: key)
-    }
-
-    public func enrollApprover(
-        name: String, publicKey: String, slackUser: String?, environments: [String], kind: ApproverKind, key: SigningKey
-    ) async throws -> SignerKeyID {
-        let (publicKey, keyID) = try Self.publicKey(publicKey)
-        try await run(
-            .enrollApprover(
-                name: try ActorName(name), publicKey: publicKey, keyID: keyID, slackUserID: try slackUser.map(SlackUserID.init),
-                environments: try environments.map(Environment.init), kind: kind),
-            signedWith: key)
-        return keyID
-    }
-
-    public func revokeApprover(name: String, reason: String?, key: SigningKey) async throws {
-        try await run(.revokeApprover(name: try ActorName(name), reason: reason), signedWith: key)
-    }
+    // MARK: Reads and approvals
 
     public func approvers() async throws -> ApproverRegistry.State {
         try await store.load([.approvers]).state(ApproverRegistry.self, .approvers)
     }
 
-    public func setPolicy(environment: String, policy: EnvironmentPolicy, key: SigningKey) async throws {
-        try await run(.setPolicy(environment: try Environment(environment), policy: policy), signedWith: key)
-    }
-
-    /// Issues an API token for CI: returns its id and the secret, which only its SHA-256
-    /// reaches the ledger; shown once.
-    public func issueToken(
-        id: String, label: String, scopes: [String], expiresAt: Date?, environments: [String]? = nil, key: SigningKey
-    ) async throws -> (id: TokenID, secret: String) {
-        let id = try TokenID(id)
-        // `shiplog_` and 48 hex digits: a prefix secret scanners can look for.
-        let secret = "shiplog_" + Hex.encode(SecureRandom.bytes(count: 24))
-        try await run(
-            .issueToken(
-                id: id, label: label, tokenHash: Hex.encode(SHA256.hash(Array(secret.utf8))), scopes: scopes,
-                expiresAt: expiresAt, environments: try environments?.map(Environment.init)),
-            signedWith: key)
-        return (id, secret)
-    }
-
-    public func revokeToken(_ id: String, reason: String?, key: SigningKey) async throws {
-        try await run(.revokeToken(id: try TokenID(id), reason: reason), signedWith: key)
-    }
-
     /// Every API token ever issued, as the ledger judges them.
     public func tokens() async throws -> TokenRegistry.State {
         try await store.load([.tokens]).state(TokenRegistry.self, .tokens)
-    }
-
-    // MARK: Builds and migrations
-
-    public func recordBuild(
-        service: String, version: String, artifact: String, commit: String?, taskDefinition: String?, key: SigningKey
-    ) async throws {
-        try await run(
-            .recordBuild(
-                service: try ServiceName(service), version: try ServiceVersion(version),
-                artifact: try ArtifactDigest(artifact), commit: commit, taskDefinition: taskDefinition),
-            signedWith: key)
-    }
-
-    public func recordMigration(
-        environment: String, name: String, checksum: String, service: String?, failed: Bool, error: String?,
-        key: SigningKey
-    ) async throws {
-        let environment = try Environment(environment)
-        let name = try MigrationName(name), checksum = try MigrationChecksum(checksum)
-        let service = try service.map(ServiceName.init)
-        try await run(
-            failed
-                ? .recordMigrationFailed(environment: environment, name: name, checksum: checksum, service: service, error: error)
-                : .recordMigrationApplied(environment: environment, name: name, checksum: checksum, service: service),
-            signedWith: key)
-    }
-
-    // MARK: Deploys
-
-    /// Requests a deploy and returns its new id.
-    public func requestDeploy(
-        service: String, environment: String, version: String, artifact: String?, reason: String?,
-        allowUnrecorded: Bool, key: SigningKey
-    ) async throws -> DeployID {
-        let id = try DeployID(shortID: Self.newShortID())
-        try await run(
-            .requestDeploy(
-                id: id, service: try ServiceName(service), environment: try Environment(environment),
-                version: try ServiceVersion(version), artifact: try artifact.map(ArtifactDigest.init), reason: reason,
-                allowUnrecorded: allowUnrecorded),
-            signedWith: key)
-        return id
     }
 
     /// The approval of deploy `id` that `key` signs, on behalf of `principal` (the Slack bot
@@ -271,37 +160,9 @@ public struct LedgerService: Sendable {
         let streams = Deploy.streams(deployID: id, environment: request.environment, service: request.service)
         let loaded = try await store.load(streams)
         let policy = try PolicyRecord.requirePolicy(loaded.world.policy(request.environment), for: request.environment)
-        let now = LedgerTime.truncatedToMicroseconds(clock())
-        let statement = ApprovalStatement(
-            approving: request, expiresAt: now.addingTimeInterval(policy.approvalTTL),
-            signer: try SignerKeyID(key.keyID.description))
-        let signature = SignatureBytes(key.signature(for: statement.canonicalBytes))
         let signed = try SignedIntent(
-            CommandIntent(
-                signer: statement.signer, principal: principal, at: now,
-                command: .approveDeploy(statement: statement, signature: signature)),
-            signedWith: key)
+            approving: ApprovalTerms(request, lifetime: policy.approvalTTL), at: clock(), key: key, for: principal)
         return (signed, streams, loaded)
-    }
-
-    public func reject(_ id: String, reason: String, key: SigningKey) async throws {
-        try await run(.rejectDeploy(id: try DeployID(id), reason: reason), signedWith: key)
-    }
-
-    public func cancel(_ id: String, reason: String?, key: SigningKey) async throws {
-        try await run(.cancelDeploy(id: try DeployID(id), reason: reason), signedWith: key)
-    }
-
-    public func start(_ id: String, breakGlassReason: String?, key: SigningKey) async throws {
-        try await run(.startDeploy(id: try DeployID(id), breakGlassReason: breakGlassReason), signedWith: key)
-    }
-
-    public func succeed(_ id: String, key: SigningKey) async throws {
-        try await run(.succeedDeploy(id: try DeployID(id)), signedWith: key)
-    }
-
-    public func fail(_ id: String, reason: String?, key: SigningKey) async throws {
-        try await run(.failDeploy(id: try DeployID(id), reason: reason), signedWith: key)
     }
 
     /// Asks the gate, from the deploy's own streams (never a projection that may lag), now or
@@ -342,10 +203,20 @@ public struct LedgerService: Sendable {
         return (loaded.world.place(environment, service), loaded.world.policy(environment))
     }
 
-    /// The valid API token whose secret is `secret`, as the ledger has it now.
+    /// The API token whose secret is `secret`, as the ledger has it now (revoked or expired
+    /// ones too: `isValid(at:)` says whether it may be used); nil when none has that secret.
     public func token(secret: String) async throws -> TokenRegistry.Token? {
         let tokens = try await store.load([.tokens]).state(TokenRegistry.self, .tokens)
-        return tokens.token(hash: Hex.encode(SHA256.hash(Array(secret.utf8))), at: clock())
+        let hash = Hex.encode(SHA256.hash(Array(secret.utf8)))
+        return tokens.tokens.values.first { $0.tokenHash == hash }
+    }
+
+    /// The environment `command` acts on (for a command on an existing deploy, its request's).
+    public func environment(of command: LedgerCommand) async throws -> Environment? {
+        if let id = command.existingDeploy, command.environment(in: LedgerWorld()) == nil {
+            return try await existingDeploy(id.rawValue).1.environment
+        }
+        return command.environment(in: LedgerWorld())
     }
 
     /// The counted events of one stream (an alarm's, for `show`), read and judged.
@@ -353,36 +224,16 @@ public struct LedgerService: Sendable {
         try await store.load([stream]).events[stream] ?? []
     }
 
-    // MARK: Locks
-
-    public func lock(environment: String, service: String?, reason: String, key: SigningKey) async throws {
-        try await run(
-            .lock(environment: try Environment(environment), service: try service.map(ServiceName.init), reason: reason),
-            signedWith: key)
-    }
-
-    public func unlock(environment: String, service: String?, reason: String?, key: SigningKey) async throws {
-        try await run(
-            .unlock(environment: try Environment(environment), service: try service.map(ServiceName.init), reason: reason),
-            signedWith: key)
-    }
-
     // MARK: Plumbing
 
     /// The deploy's request, or "unknown deploy".
-    private func existingDeploy(_ id: String) async throws -> (DeployID, LedgerEvent.DeployRequested) {
+    func existingDeploy(_ id: String) async throws -> (DeployID, LedgerEvent.DeployRequested) {
         let id = try DeployID(id)
         let state = try await store.load([.deploy(id)]).state(Deploy.self, .deploy(id))
         guard let request = state.request else {
             throw LedgerError(.notFound, "unknown deploy \(id): list deploys with shiplog history")
         }
         return (id, request)
-    }
-
-    /// A base64 public key and its key id.
-    private static func publicKey(_ base64: String) throws -> (PublicKeyBytes, SignerKeyID) {
-        let bytes = try PublicKeyBytes(base64: base64)
-        return (bytes, try SignerKeyID(try PublicKey(bytes: bytes.bytes).keyID.description))
     }
 
     /// A command dated far from the time the log records it does not count

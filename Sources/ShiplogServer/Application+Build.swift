@@ -82,6 +82,14 @@ public func buildApplication(
 
     HookRoutes(sns: sns, eventBridge: eventBridge).add(to: router)
 
+    // The /v1 JSON API: pipelines with a token, the CLI with SHIPLOG_URL. Reads and a
+    // person's signed commands need no key of the server's; a token's writes are signed by it.
+    let apiLedger = ledger ?? LedgerService(store: LedgerStore(events: events), clock: clock)
+    APIRoutes(
+        client: DirectLedgerClient(ledger: apiLedger, pool: pool), serverKey: configuration.botKey,
+        tokens: APITokenMiddleware(ledger: apiLedger, clock: clock), clock: clock
+    ).add(to: router)
+
     // Services stop in reverse order: the HTTP server first, then the late slash-command
     // answers (those acknowledged are still answered), the outbox worker (it finishes the
     // message in hand), the projector, and the pool last.

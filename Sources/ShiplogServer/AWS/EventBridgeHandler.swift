@@ -25,7 +25,7 @@ struct EventBridgeHandler: Sendable {
         guard let authorization, authorization.hasPrefix("Bearer "), authorization.count > 7 else {
             return .unauthorized("send the API token as Authorization: Bearer <token>")
         }
-        guard let token = try await ledger.token(secret: String(authorization.dropFirst(7))) else {
+        guard let token = try await ledger.token(secret: String(authorization.dropFirst(7))), token.isValid(at: Date()) else {
             return .unauthorized("the API token is unknown, revoked or expired")
         }
         guard token.scopes.contains("alarm") else {

@@ -26,7 +26,7 @@ struct SlackVerificationMiddleware: RouterMiddleware {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: Self.maximumBody)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw HTTPError(.contentTooLarge, message: "a Slack request is at most 64 KiB")
         }
         let body = Array(buffer.readableBytesView)

@@ -21,7 +21,7 @@ struct HookRoutes {
             let body: ByteBuffer
             do {
                 body = try await request.collectBody(upTo: Self.maximumBody)
-            } catch let error as HTTPError where error.status == .contentTooLarge {
+            } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
                 throw HTTPError(.contentTooLarge, message: "an SNS message is at most 256 KiB")
             }
             switch try await sns.handle(Array(body.readableBytesView), receivedAt: receivedAt, logger: context.logger) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShiplogCore
+import ShiplogLedger
 
 /// `shiplog approvers`: who may approve deploys, and where.
 struct Approvers: AsyncParsableCommand {

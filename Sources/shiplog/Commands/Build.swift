@@ -18,7 +18,7 @@ struct BuildCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let (ledger, signer) = try await database.ledger(key)
+            let (ledger, signer) = try await database.client(key)
             try await ledger.recordBuild(
                 service: service, version: version, artifact: artifact, commit: commit, taskDefinition: taskDefinition,
                 key: signer)
@@ -45,7 +45,7 @@ struct MigrationCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let (ledger, signer) = try await database.ledger(key)
+            let (ledger, signer) = try await database.client(key)
             try await ledger.recordMigration(
                 environment: env, name: name, checksum: checksum, service: service, failed: failed, error: error,
                 key: signer)

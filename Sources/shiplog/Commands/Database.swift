@@ -1,4 +1,5 @@
 import ArgumentParser
+import ShiplogLedger
 import ShiplogPostgres
 
 /// `shiplog db`: the embedded PostgreSQL that serves when no DATABASE_URL is set.

@@ -3,6 +3,7 @@ import Foundation
 import ShiplogAWS
 import ShiplogCore
 import ShiplogHTTP
+import ShiplogLedger
 
 /// `shiplog deploy`: a deploy's life, from request through the gate to its outcome.
 struct DeployCommand: AsyncParsableCommand {
@@ -35,7 +36,7 @@ extension DeployCommand {
         struct Report: Encodable { var id: String }
 
         func run() async throws {
-            let (ledger, signer) = try await database.ledger(key)
+            let (ledger, signer) = try await database.client(key)
             let id = try await ledger.requestDeploy(
                 service: service, environment: env, version: version, artifact: artifact, reason: reason,
                 allowUnrecorded: allowUnrecorded, key: signer)
@@ -51,8 +52,8 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let (ledger, signer) = try await database.ledger(key)
-            try await ledger.approve(id, key: signer)
+            let (ledger, signer) = try await database.client(key)
+            try await ledger.approve(id, key: signer, for: .signer)
             print("approved \(id)")
         }
     }
@@ -65,7 +66,7 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let (ledger, signer) = try await database.ledger(key)
+            let (ledger, signer) = try await database.client(key)
             try await ledger.reject(id, reason: reason, key: signer)
             print("rejected \(id)")
         }
@@ -78,25 +79,12 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
-        struct Report: Encodable {
-            var allowed: Bool
-            var approvals: Int
-            var required: Int
-            var reasons: [String]
-            var approvedBy: [String]
-            var verdicts: [ApprovalReport]
-        }
-
         func run() async throws {
-            let decision = try await database.ledger().gate(id)
+            let decision = try await database.client().gateReport(id)
             if output.json {
-                try JSONOutput.print(
-                    Report(
-                        allowed: decision.allowed, approvals: decision.approvals, required: decision.required,
-                        reasons: decision.reasons, approvedBy: decision.approvedBy.map(\.rawValue),
-                        verdicts: decision.verdicts.map { ApprovalReport($0) }))
+                try JSONOutput.print(decision)
             } else if decision.allowed {
-                print("gate open: \(decision.approvals) of \(decision.required) approvals (\(decision.approvedBy.map(\.rawValue).joined(separator: ", ")))")
+                print("gate open: \(decision.approvals) of \(decision.required) approvals (\(decision.approvedBy.joined(separator: ", ")))")
             } else {
                 print("gate closed:")
                 for reason in decision.reasons { print("  - \(TerminalText.escaped(reason))") }
@@ -123,27 +111,19 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let ledger = try await database.ledger()
+            let ledger = try await database.client()
             let deadline = Date().addingTimeInterval(TimeInterval(try DurationArgument.seconds(timeout)))
             var said = ""
             while true {
-                let (context, _, _) = try await ledger.deploy(id)
-                guard let request = context.deploy.request else { throw ValidationError("unknown deploy \(id)") }
-                if let status = context.deploy.status, status != .requested {
-                    throw LedgerError(.wrongState, "deploy \(id) is \(status): there is no gate left to wait for")
+                let gate = try await ledger.gateReport(id)
+                if gate.status != "requested" {
+                    throw LedgerError(.wrongState, "deploy \(id) is \(gate.status): there is no gate left to wait for")
                 }
-                let gate = ledger.evaluate(context)
                 if gate.allowed {
-                    print("gate open: \(gate.approvals) of \(gate.required) approvals (\(gate.approvedBy.map(\.rawValue).joined(separator: ", ")))")
+                    print("gate open: \(gate.approvals) of \(gate.required) approvals (\(gate.approvedBy.joined(separator: ", ")))")
                     return
                 }
-                // Who could still approve: people allowed for the environment who have not.
-                let approved = Set(gate.approvedBy)
-                let selfApproval = context.policy.policy?.allowSelfApproval == true
-                let candidates = context.approvers.active(at: Date()).filter {
-                    $0.kind == .person && $0.environments.contains(request.environment) && !approved.contains($0.name)
-                        && ($0.name != request.requestedBy.name || selfApproval)
-                }.map(\.name.rawValue).sorted()
+                let candidates = gate.mayApprove
                 let line =
                     "waiting: " + gate.reasons.joined(separator: "; ")
                     + (candidates.isEmpty ? "" : " — may approve: \(candidates.joined(separator: ", "))")
@@ -178,7 +158,7 @@ extension DeployCommand {
 
         func run() async throws {
             // A closed gate is an error of kind .gateClosed: exit 3 (Shiplog.exitCode(for:)).
-            let (ledger, signer) = try await database.ledger(key)
+            let (ledger, signer) = try await database.client(key)
             try await ledger.start(id, breakGlassReason: breakGlass ? reason : nil, key: signer)
             print("started \(id)\(breakGlass ? " (BREAK-GLASS)" : "")")
         }
@@ -258,7 +238,7 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let (ledger, signer) = try await database.ledger(key)
+            let (ledger, signer) = try await database.client(key)
             try await ledger.succeed(id, key: signer)
             print("succeeded \(id)")
         }
@@ -272,7 +252,7 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let (ledger, signer) = try await database.ledger(key)
+            let (ledger, signer) = try await database.client(key)
             try await ledger.fail(id, reason: reason, key: signer)
             print("failed \(id)")
         }
@@ -286,7 +266,7 @@ extension DeployCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let (ledger, signer) = try await database.ledger(key)
+            let (ledger, signer) = try await database.client(key)
             try await ledger.cancel(id, reason: reason, key: signer)
             print("cancelled \(id)")
         }

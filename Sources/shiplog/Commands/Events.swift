@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ShiplogCore
 import ShiplogCrypto
+import ShiplogLedger
 import ShiplogPostgres
 
 /// `shiplog events`: the log's low-level commands, for operators and scripts.

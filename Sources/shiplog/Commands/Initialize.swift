@@ -1,5 +1,6 @@
 import ArgumentParser
 import ShiplogCore
+import ShiplogLedger
 
 /// `shiplog init`: the ledger's root of trust.
 struct Initialize: AsyncParsableCommand {

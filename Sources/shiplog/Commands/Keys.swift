@@ -1,5 +1,6 @@
 import ArgumentParser
 import ShiplogCrypto
+import ShiplogLedger
 
 /// `shiplog keys`: Ed25519 key files.
 struct Keys: AsyncParsableCommand {

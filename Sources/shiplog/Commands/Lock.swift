@@ -11,7 +11,7 @@ struct Lock: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let (ledger, signer) = try await database.ledger(key)
+        let (ledger, signer) = try await database.client(key)
         try await ledger.lock(environment: env, service: service, reason: reason, key: signer)
         print("locked \(service.map { "\($0) on " } ?? "")\(env)")
     }
@@ -28,7 +28,7 @@ struct Unlock: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let (ledger, signer) = try await database.ledger(key)
+        let (ledger, signer) = try await database.client(key)
         try await ledger.unlock(environment: env, service: service, reason: reason, key: signer)
         print("unlocked \(service.map { "\($0) on " } ?? "")\(env)")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ShiplogLedger
 import ShiplogPostgres
 
 /// `shiplog migrate`: applies pending schema migrations.

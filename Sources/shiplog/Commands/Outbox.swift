@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShiplogLedger
 import ShiplogServer
 
 /// `shiplog outbox`: the messages owed to Slack and what became of them.

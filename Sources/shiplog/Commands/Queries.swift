@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ShiplogLedger
 import ShiplogPostgres
 
 extension DatabaseOptions {
@@ -21,7 +22,7 @@ struct Status: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let rows = try await database.queries().status(environment: env)
+        let rows = try await database.client().status(environment: env)
         if output.json { return try JSONOutput.print(rows) }
         guard !rows.isEmpty else { return print(env.map { "nothing deployed to \($0) yet" } ?? "nothing deployed yet") }
         var table = Table("ENV", "SERVICE", "VERSION", "DEPLOYED BY", "AT", "APPROVERS", "LAST GOOD", "NOTES")
@@ -68,11 +69,11 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let rows = try await database.queries().history(
+        let rows = try await database.client().history(
             HistoryFilter(
                 environment: env, service: service, actor: actor, since: since, until: until,
                 outcome: outcome.flatMap(HistoryOutcome.init(rawValue:)), limit: limit))
-        if output.json { return try JSONOutput.print(rows.map(HistoryRow.init)) }
+        if output.json { return try JSONOutput.print(rows) }
         guard !rows.isEmpty else { return print("no deploys match") }
         var table = Table("ID", "SERVICE", "ENV", "VERSION", "REQUESTER", "APPROVERS", "OUTCOME", "REQUESTED", "FINISHED")
         for row in rows {
@@ -81,43 +82,10 @@ struct History: AsyncParsableCommand {
             if row.allowUnrecorded { outcome += " UNRECORDED" }
             table.add(
                 row.id, row.service, row.environment, row.version, row.requester,
-                (row.countedApprovers ?? row.approvers).joined(separator: ",").ifEmpty("-"), outcome, Timestamps.display(row.requestedAt),
+                row.approvers.joined(separator: ",").ifEmpty("-"), outcome, Timestamps.display(row.requestedAt),
                 row.finishedAt.map(Timestamps.display) ?? "-")
         }
         print(table.rendered)
-    }
-}
-
-/// `history --json`: one object per deploy, every field present (null when unknown).
-struct HistoryRow: Encodable {
-    let entry: DeployHistoryEntry
-
-    enum Key: String, CodingKey {
-        case id, service, environment, version, artifact, requester, approvers, approvalCount, outcome, requestedAt,
-            startedAt, startedBy, finishedAt, breakGlass, breakGlassReason, allowUnrecorded, reason, rollback
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(entry.id, forKey: .id)
-        try container.encode(entry.service, forKey: .service)
-        try container.encode(entry.environment, forKey: .environment)
-        try container.encode(entry.version, forKey: .version)
-        try container.encode(entry.artifact, forKey: .artifact)
-        try container.encode(entry.requester, forKey: .requester)
-        // Once started, the approvals the gate counted; before, every approval given so far.
-        try container.encode(entry.countedApprovers ?? entry.approvers, forKey: .approvers)
-        try container.encode(entry.approvalCount, forKey: .approvalCount)
-        try container.encode(entry.outcome.rawValue, forKey: .outcome)
-        try container.encode(Timestamps.iso8601(entry.requestedAt), forKey: .requestedAt)
-        try container.encode(entry.startedAt.map(Timestamps.iso8601), forKey: .startedAt)
-        try container.encode(entry.startedBy, forKey: .startedBy)
-        try container.encode(entry.finishedAt.map(Timestamps.iso8601), forKey: .finishedAt)
-        try container.encode(entry.breakGlass, forKey: .breakGlass)
-        try container.encode(entry.breakGlassReason, forKey: .breakGlassReason)
-        try container.encode(entry.allowUnrecorded, forKey: .allowUnrecorded)
-        try container.encode(entry.reason, forKey: .reason)
-        try container.encode(entry.rollback?.toVersion, forKey: .rollback)
     }
 }
 
@@ -136,7 +104,7 @@ struct Audit: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let rows = try await database.queries().audit(actor: actor, since: since, limit: limit)
+        let rows = try await database.client().audit(actor: actor, since: since, limit: limit)
         if output.json { return try JSONOutput.print(rows) }
         guard !rows.isEmpty else { return print("\(actor) has done nothing on this ledger") }
         var table = Table("POSITION", "AT", "EVENT", "STREAM", "WHAT")
@@ -163,7 +131,7 @@ struct Metrics: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let rows = try await database.queries().metrics(environment: env, since: since)
+        let rows = try await database.client().metrics(environment: env, since: since)
         if output.json { return try JSONOutput.print(rows) }
         guard !rows.isEmpty else { return print("no deploys in the window") }
         var table = Table("ENV", "DEPLOYS", "PER DAY", "LEAD TIME (median)", "CHANGE FAILURE", "TIME TO RESTORE (median)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShiplogCore
+import ShiplogLedger
 import ShiplogPostgres
 
 /// `shiplog show ID`: one deploy's whole story.
@@ -12,140 +13,11 @@ struct Show: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
-    struct Report: Encodable {
-        struct Build: Encodable {
-            var version: String
-            var artifact: String
-            var commit: String?
-            var taskDefinition: String?
-            var recordedBy: String
-            var recordedAt: String
-        }
-        struct Step: Encodable {
-            var at: String
-            var event: String
-            var summary: String
-        }
-        var id: String
-        var service: String
-        var environment: String
-        var version: String
-        var artifact: String
-        var status: String
-        var requester: String
-        var requestedAt: String
-        var reason: String?
-        var allowUnrecorded: Bool
-        var breakGlass: Bool
-        var build: Build?
-        var gate: Gate
-        var approvals: [ApprovalReport]
-        var timeline: [Step]
-        /// Where it ran on ECS and what ECS ran before and after (nil when never run by Shiplog).
-        var ecs: ECS?
-        /// The alarm that rolled it back, when one did.
-        var alarm: Alarm?
-        /// The lock the rollback left, while it holds.
-        var lock: Lock?
-        /// Events on the deploy's stream that do not count: never acted on.
-        var notCounted: [LoadedStreams.Skipped]
-    }
-
-    struct ECS: Encodable {
-        /// What ran when the deploy started (the rollback point), and what it deployed.
-        var before: String?
-        var deployed: String?
-        /// What a rollback returned the service to, and when ECS was asked to.
-        var rolledBackTo: String?
-        var rollbackCalledAt: String?
-    }
-
-    struct Alarm: Encodable {
-        var name: String
-        var reason: String?
-        /// CloudWatch's state change time; when Shiplog recorded the alarm.
-        var stateChangedAt: String?
-        var receivedAt: String
-    }
-
-    struct Lock: Encodable {
-        var lockedBy: String
-        var reason: String
-        var since: String
-    }
-
-    struct Gate: Encodable {
-        var allowed: Bool
-        var approvals: Int
-        var required: Int
-        var reasons: [String]
-    }
-
     func run() async throws {
-        let ledger = try await database.ledger()
-        let (context, events, skipped) = try await ledger.deploy(id)
-        let decision = ledger.evaluate(context, at: context.deploy.started?.startedAt)
-        guard let request = context.deploy.request else { throw ValidationError("unknown deploy \(id)") }
-        let build = context.builds.build(version: request.version)
-        let expiries = Dictionary(
-            context.deploy.approvals.map { ($0.approvedAt, $0.statement.expiresAt) }, uniquingKeysWith: { first, _ in first })
-        let report = Report(
-            id: request.deployID.rawValue, service: request.service.rawValue, environment: request.environment.rawValue,
-            version: request.version.rawValue, artifact: request.artifact.rawValue,
-            status: context.deploy.status.map { "\($0)" } ?? "unknown", requester: request.requestedBy.name.rawValue,
-            requestedAt: Timestamps.iso8601(request.requestedAt), reason: request.reason,
-            allowUnrecorded: request.allowUnrecorded, breakGlass: context.deploy.started?.breakGlass ?? false,
-            build: build.map {
-                Report.Build(
-                    version: $0.version.rawValue, artifact: $0.artifact.rawValue, commit: $0.commit,
-                    taskDefinition: $0.taskDefinition, recordedBy: $0.recordedBy.name.rawValue,
-                    recordedAt: Timestamps.iso8601($0.recordedAt))
-            },
-            gate: Gate(allowed: decision.allowed, approvals: decision.approvals, required: decision.required, reasons: decision.reasons),
-            approvals: decision.verdicts.map { ApprovalReport($0, expiresAt: expiries[$0.approvedAt]) },
-            timeline: events.filter { !($0.type.hasPrefix("ActiveDeploy")) }.map {
-                Report.Step(
-                    at: Timestamps.iso8601($0.occurredAt), event: $0.type,
-                    summary: ($0.recordedActorName.map { "\($0) " } ?? "") + $0.summary)
-            },
-            ecs: nil, alarm: nil, lock: nil, notCounted: skipped)
-        var full = report
-        full.ecs = Self.ecs(request, events)
-        if let rollback = context.deploy.rollback, let name = rollback.alarm {
-            let raised = try await ledger.events(of: .alarm(name)).compactMap { event -> LedgerEvent.AlarmRaised? in
-                if case .alarmRaised(let e) = event, e.raisedAt <= rollback.startedAt { return e }
-                return nil
-            }.last
-            full.alarm = Alarm(
-                name: name.rawValue, reason: raised?.reason ?? rollback.reason,
-                stateChangedAt: raised?.changedAt.map(Timestamps.iso8601),
-                receivedAt: Timestamps.iso8601(raised?.raisedAt ?? rollback.startedAt))
-        }
-        if context.deploy.rollback != nil, let lock = context.serviceEnvironment.lock, lock.lockedAt >= context.deploy.rollback!.startedAt {
-            full.lock = Lock(lockedBy: lock.lockedBy.name.rawValue, reason: lock.reason, since: Timestamps.iso8601(lock.lockedAt))
-        }
-        try show(full)
+        try show(try await database.client().deployReport(id))
     }
 
-    /// The task definitions in the deploy's events.
-    static func ecs(_ request: LedgerEvent.DeployRequested, _ events: [LedgerEvent]) -> ECS? {
-        var ecs = ECS(before: nil, deployed: request.taskDefinition, rolledBackTo: nil, rollbackCalledAt: nil)
-        for event in events {
-            switch event {
-            case .deployStarted(let e): ecs.before = e.previousTaskDefinition
-            case .rollbackSucceeded(let e):
-                ecs.rolledBackTo = e.taskDefinition
-                ecs.rollbackCalledAt = e.ecsCalledAt.map(Timestamps.iso8601)
-            case .rollbackFailed(let e):
-                ecs.rolledBackTo = e.taskDefinition
-                ecs.rollbackCalledAt = e.ecsCalledAt.map(Timestamps.iso8601)
-            default: break
-            }
-        }
-        return ecs.before == nil && ecs.deployed == nil ? nil : ecs
-    }
-
-    func show(_ report: Report) throws {
+    func show(_ report: DeployReport) throws {
         if output.json { return try JSONOutput.print(report) }
 
         // Every line holds text from the ledger (reasons, commits, event summaries).

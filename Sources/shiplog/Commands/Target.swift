@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShiplogCore
+import ShiplogLedger
 
 /// `shiplog target`: where each service runs in each environment, and what watches it.
 struct TargetCommand: AsyncParsableCommand {

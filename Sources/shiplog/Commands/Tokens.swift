@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ShiplogCore
+import ShiplogLedger
 
 /// `shiplog tokens`: API tokens for pipelines and alarm sources (admin-signed).
 struct TokensCommand: AsyncParsableCommand {

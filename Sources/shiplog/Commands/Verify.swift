@@ -1,4 +1,5 @@
 import ArgumentParser
+import ShiplogLedger
 import ShiplogPostgres
 
 /// `shiplog verify`: recomputes the hash chain and judges every command of the ledger.

@@ -21,6 +21,10 @@ struct DatabaseOptions: ParsableArguments {
     /// must be migrated with `shiplog migrate`.
     func open(maximumConnections: Int = 4, migrate: Bool = false) async throws -> PostgresPool {
         let embedded = chosenURL == nil
+        if embedded, let server = ProcessInfo.processInfo.environment["SHIPLOG_URL"], !server.isEmpty {
+            throw ValidationError(
+                "SHIPLOG_URL is set, but this command works on the database itself, not through the server: pass --database-url (or set DATABASE_URL), or unset SHIPLOG_URL to use the embedded database")
+        }
         let pool = PostgresPool(configuration: try configuration(), maximumConnections: maximumConnections)
         try await pool.withConnection { connection in
             let migrator = Migrator()

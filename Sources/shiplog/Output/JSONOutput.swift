@@ -1,15 +1,11 @@
 import Foundation
+import ShiplogLedger
 
-/// Writes JSON the way every `--json` command prints it: sorted keys, one document, newline.
+/// Writes JSON the way every `--json` command prints it (`ReportJSON`: sorted keys, one
+/// document, newline), the same shape the server's `/v1` API answers with.
 enum JSONOutput {
     static func print<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamps.iso8601(date))
-        }
-        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        Swift.print(String(decoding: try ReportJSON.encode(value), as: UTF8.self))
     }
 
     /// For documents that embed stored JSON (event payloads) as values, not strings.

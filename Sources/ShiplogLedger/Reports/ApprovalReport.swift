@@ -2,16 +2,16 @@ import Foundation
 import ShiplogCore
 
 /// One approval as `deploy gate --json` and `show --json` print it: counted, or why not.
-struct ApprovalReport: Encodable {
-    var approver: String
-    var keyId: String
-    var via: String
-    var approvedAt: String
-    var expiresAt: String?
-    var counted: Bool
-    var reason: String?
+public struct ApprovalReport: Codable, Sendable, Hashable {
+    public var approver: String
+    public var keyId: String
+    public var via: String
+    public var approvedAt: String
+    public var expiresAt: String?
+    public var counted: Bool
+    public var reason: String?
 
-    init(_ verdict: ApprovalVerdict, expiresAt: Date? = nil) {
+    public init(_ verdict: ApprovalVerdict, expiresAt: Date? = nil) {
         approver = verdict.approver.rawValue
         keyId = verdict.signerKeyID.rawValue
         via = verdict.via.isPersonalKey ? "cli" : "slack"
