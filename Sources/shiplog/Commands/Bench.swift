@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import ShiplogCore
 import ShiplogPostgres
+import Synchronization
 
 /// `shiplog bench`: measured performance, with the comparison each goal names run side by side.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run them from a release build: swift build -c release).",
-        subcommands: [AppendBench.self, CommandBench.self, BenchSeed.self, BenchLedger.self, BenchRequest.self, BenchSlack.self, BenchRollback.self])
+        subcommands: [AppendBench.self, CommandBench.self, BenchAPI.self, BenchSeed.self, BenchLedger.self, BenchRequest.self, BenchSlack.self, BenchRollback.self])
 }
 
 /// `shiplog bench append`: chained appends against the plain-INSERT ceiling, on one server.
@@ -101,22 +102,42 @@ struct AppendBench: AsyncParsableCommand {
             let events = round == 0 ? min(self.events, writers * 10) : self.events
             let batches = round == 0 ? 1 : self.batches
             if round == 1 { results = results.map { Measurement(name: $0.name) } }
-            try await Measurement.measure(&results[0], operations: events, writers: 1) { try await Self.plainInsert(pool) }
-            try await Measurement.measure(&results[1], operations: events, writers: writers) { try await Self.plainInsert(pool) }
-            try await Measurement.measure(&results[2], operations: events, writers: 1) { try await direct.append([try Workload.event()], to: Workload.stream()) }
-            try await Measurement.measure(&results[3], operations: events, writers: writers) { try await direct.append([try Workload.event()], to: Workload.stream()) }
+            // Every scenario draws from events made beforehand: what is timed is the store, not
+            // the making of random payloads.
+            var supply = try Workload.Supply(events)
+            try await Measurement.measure(&results[0], operations: events, writers: 1) { [supply] in try await Self.plainInsert(pool, supply.next()) }
+            supply = try Workload.Supply(events)
+            try await Measurement.measure(&results[1], operations: events, writers: writers) { [supply] in try await Self.plainInsert(pool, supply.next()) }
+            supply = try Workload.Supply(events)
+            try await Measurement.measure(&results[2], operations: events, writers: 1) { [supply] in
+                let (stream, event) = supply.next()
+                try await direct.append([event], to: stream)
+            }
+            supply = try Workload.Supply(events)
+            try await Measurement.measure(&results[3], operations: events, writers: writers) { [supply] in
+                let (stream, event) = supply.next()
+                try await direct.append([event], to: stream)
+            }
             let before = (await grouped.batcher?.groups ?? 0, await grouped.batcher?.units ?? 0)
-            try await Measurement.measure(&results[4], operations: events, writers: writers) { try await grouped.append([try Workload.event()], to: Workload.stream()) }
+            supply = try Workload.Supply(events)
+            try await Measurement.measure(&results[4], operations: events, writers: writers) { [supply] in
+                let (stream, event) = supply.next()
+                try await grouped.append([event], to: stream)
+            }
             if round > 0 {
                 groupSizes[0].groups += (await grouped.batcher?.groups ?? 0) - before.0
                 groupSizes[0].units += (await grouped.batcher?.units ?? 0) - before.1
             }
-            try await Measurement.measure(&results[5], operations: batches, writers: 1, eventsPerOperation: batchSize) {
-                try await direct.append((0..<batchSize).map { _ in try Workload.event() }, to: Workload.stream())
+            supply = try Workload.Supply(batches * batchSize)
+            try await Measurement.measure(&results[5], operations: batches, writers: 1, eventsPerOperation: batchSize) { [supply] in
+                let (stream, first) = supply.next()
+                try await direct.append([first] + (1..<batchSize).map { _ in supply.next().event }, to: stream)
             }
             let manyBefore = (await groupedMany.batcher?.groups ?? 0, await groupedMany.batcher?.units ?? 0)
-            try await Measurement.measure(&results[6], operations: events, writers: many) {
-                try await groupedMany.append([try Workload.event()], to: Workload.stream())
+            supply = try Workload.Supply(events)
+            try await Measurement.measure(&results[6], operations: events, writers: many) { [supply] in
+                let (stream, event) = supply.next()
+                try await groupedMany.append([event], to: stream)
             }
             if round > 0 {
                 groupSizes[1].groups += (await groupedMany.batcher?.groups ?? 0) - manyBefore.0
@@ -136,13 +157,13 @@ struct AppendBench: AsyncParsableCommand {
         }
     }
 
-    static func plainInsert(_ pool: PostgresPool) async throws {
-        let event = try Workload.event()
+    static func plainInsert(_ pool: PostgresPool, _ item: (stream: String, event: NewEvent)) async throws {
+        let event = item.event
         try await pool.withConnection { connection in
             try await connection.query(
                 """
                 INSERT INTO plain_events (id, stream, type, payload, metadata, actor)
-                VALUES (\(event.id), \(Workload.stream()), \(event.type), \(event.payload)::json, \(event.metadata)::json, \(event.actor))
+                VALUES (\(event.id), \(item.stream), \(event.type), \(event.payload)::json, \(event.metadata)::json, \(event.actor))
                 """)
         }
     }
@@ -171,6 +192,26 @@ enum Workload {
 
     static func stream() -> String {
         "release-d-\(Int.random(in: 1...500))"
+    }
+
+    /// Events (and their streams) made before a scenario runs, handed out once each.
+    final class Supply: Sendable {
+        private let items: [(stream: String, event: NewEvent)]
+        private let taken = Mutex(0)
+
+        init(_ count: Int) throws {
+            items = try (0..<count).map { _ in (Workload.stream(), try Workload.event()) }
+        }
+
+        /// The next item; past the end (never, when sized to the scenario), a fresh one.
+        func next() -> (stream: String, event: NewEvent) {
+            let index = taken.withLock { taken in
+                defer { taken += 1 }
+                return taken
+            }
+            if index < items.count { return items[index] }
+            return (Workload.stream(), (try? Workload.event())!)
+        }
     }
 
     static func event() throws -> NewEvent {

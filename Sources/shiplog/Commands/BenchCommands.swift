@@ -59,8 +59,9 @@ struct CommandBench: AsyncParsableCommand {
         for round in 0...rounds {
             let commands = round == 0 ? writers * 4 : self.commands
             if round == 1 { results = results.map { Measurement(name: $0.name) } }
+            let supply = try Workload.Supply(commands)
             try await Measurement.measure(&results[0], operations: commands, writers: writers) {
-                try await AppendBench.plainInsert(pool)
+                try await AppendBench.plainInsert(pool, supply.next())
             }
             try await Measurement.measure(&results[1], operations: commands / 4, writers: 1, eventsPerOperation: 4) {
                 try await team.cycle(on: direct, number: await cycles.next())
