@@ -87,7 +87,7 @@ public func buildApplication(
     let apiLedger = ledger ?? LedgerService(store: LedgerStore(events: events), clock: clock)
     APIRoutes(
         client: DirectLedgerClient(ledger: apiLedger, pool: pool), serverKey: configuration.botKey,
-        tokens: APITokenMiddleware(ledger: apiLedger, clock: clock), clock: clock
+        tokens: APITokenMiddleware(tokens: TokenCache(ledger: apiLedger, events: events), clock: clock), clock: clock
     ).add(to: router)
 
     // Services stop in reverse order: the HTTP server first, then the late slash-command

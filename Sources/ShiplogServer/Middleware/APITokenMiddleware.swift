@@ -9,7 +9,7 @@ import ShiplogLedger
 struct APITokenMiddleware: RouterMiddleware {
     typealias Context = ShiplogRequestContext
 
-    let ledger: LedgerService
+    let tokens: TokenCache
     let clock: @Sendable () -> Date
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -22,7 +22,7 @@ struct APITokenMiddleware: RouterMiddleware {
                 .unauthorized, .unauthorized,
                 "send an API token as Authorization: Bearer <token> (an admin creates one with shiplog tokens create NAME)")
         }
-        guard let token = try await ledger.token(secret: secret) else {
+        guard let token = try await tokens.token(secret: secret) else {
             throw APIError(.unauthorized, .unauthorized, "the API token is unknown: check the secret, or ask an admin for one")
         }
         let now = clock()
