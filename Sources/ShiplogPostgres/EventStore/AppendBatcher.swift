@@ -9,21 +9,15 @@ import Foundation
 /// its own outcome: one stream's version conflict does not fail the others sharing its
 /// transaction.
 ///
-/// No task of its own: a caller that finds the batcher free commits a group (its own unit
-/// first, then whoever waits); when a group ends and callers wait, the first of them leads
-/// the next.
+/// No task of its own: the caller that finds nobody committing commits a group (its own unit
+/// first, then whoever waits), and hands the lead to the next waiter, whose task commits the
+/// next group. Callers arriving meanwhile wait and form that group.
 ///
-/// A group holds the head row only while it executes: it commits without waiting for its
-/// WAL flush, hands the head row to the next group at once, and only then waits for the flush
-/// (`EventStore.flushLog`) before telling anyone its outcome. The log commits one group at a
-/// time, in position order, every check made under the head row, and nothing is reported
-/// written before it is on disk; one flush is no longer paid with the head row held.
-///
-/// Writers come back when their group is flushed, one by one, and the first would commit
-/// alone while the rest queue behind it, so groups would alternate between one unit and all
-/// the others. A caller that finds the batcher free right after a group of several therefore
-/// lets the others' tasks run first (a few yields, no timer), and commits with whoever has
-/// arrived.
+/// A group that took in every waiter leaves nobody waiting: its writers come back one by one,
+/// and the first would commit alone while the rest queue behind it, so groups would alternate
+/// between one unit and all the others. A caller that finds the batcher idle right after a
+/// group of several therefore lets the others' tasks run first (a few yields, no timer), and
+/// commits with whoever has arrived by then.
 public actor AppendBatcher {
     /// What a waiting caller is told: its outcome, or that it commits the next group.
     private enum Turn {
@@ -36,21 +30,17 @@ public actor AppendBatcher {
     private let pool: PostgresPool
     /// The most events one group commits.
     public let maximumGroupEvents: Int
-    /// How many groups may execute at once: more than one (a second group waiting in
-    /// PostgreSQL for the head row) measured no faster, as groups got smaller.
-    public let maximumInFlight: Int
     private var pending: [Waiter] = []
-    private var inFlight = 0
+    private var leading = false
     /// How many units the last group committed.
     private var lastGroup = 0
     /// Groups and units committed so far (`bench append` reports the mean group size).
     public private(set) var groups = 0
     public private(set) var units = 0
 
-    public init(pool: PostgresPool, maximumGroupEvents: Int = 2_000, maximumInFlight: Int = 1) {
+    public init(pool: PostgresPool, maximumGroupEvents: Int = 2_000) {
         self.pool = pool
         self.maximumGroupEvents = maximumGroupEvents
-        self.maximumInFlight = max(1, maximumInFlight)
     }
 
     /// Appends `request` in the next group and returns where it landed.
@@ -67,14 +57,13 @@ public actor AppendBatcher {
     }
 
     private func enqueue(_ requests: [AppendRequest]) async throws -> [AppendResult] {
-        if inFlight >= maximumInFlight {
+        if leading {
             switch await withCheckedContinuation({ pending.append((requests, $0)) }) {
             case .done(let outcome): return try outcome.get()
-            case .lead: break  // the slot of the group that just ended, handed over
+            case .lead: break
             }
-        } else {
-            inFlight += 1
         }
+        leading = true
         if lastGroup > 1 {
             // Writers of the last group may be on their way back: let them join this one.
             for _ in 0..<min(lastGroup, 8) where pending.count + 1 < lastGroup { await Task.yield() }
@@ -83,31 +72,14 @@ public actor AppendBatcher {
         lastGroup = others.count + 1
         groups += 1
         units += lastGroup
-        let committed = await commit([requests] + others.map(\.requests))
-        // The head row is free again: the next group may run while this one's flush does.
+        let outcomes = await commit([requests] + others.map(\.requests))
+        for (waiter, outcome) in zip(others, outcomes.dropFirst()) { waiter.continuation.resume(returning: .done(outcome)) }
         if pending.isEmpty {
-            inFlight -= 1
+            leading = false
         } else {
             pending.removeFirst().continuation.resume(returning: .lead)
         }
-        let outcomes = await flushed(committed)
-        for (waiter, outcome) in zip(others, outcomes.dropFirst()) { waiter.continuation.resume(returning: .done(outcome)) }
         return try outcomes[0].get()
-    }
-
-    /// `outcomes` once the log is on disk through them; if that cannot be confirmed, an error
-    /// for each that may have been written (a retry with the same event ids lands once).
-    private func flushed(_ outcomes: [Result<[AppendResult], any Error>]) async -> [Result<[AppendResult], any Error>] {
-        guard outcomes.contains(where: { if case .success = $0 { true } else { false } }) else { return outcomes }
-        do {
-            try await pool.withConnection { try await EventStore.flushLog(on: $0) }
-            return outcomes
-        } catch {
-            return outcomes.map { outcome in
-                guard case .success = outcome else { return outcome }
-                return .failure(error)
-            }
-        }
     }
 
     /// The oldest waiters that fit beside the leader's unit, up to the size limit, without two
@@ -130,20 +102,16 @@ public actor AppendBatcher {
         return group
     }
 
-    /// Commits `units` in one call, without waiting for the disk (the head row is released at
-    /// commit, not after the flush); each gets its own outcome, handed out only once
-    /// `flushed` confirmed it durable. What a crash loses in between is a suffix of the log
-    /// that nobody was told of.
+    /// Commits `units` in one call; each gets its own outcome.
     private func commit(_ units: [[AppendRequest]]) async -> [Result<[AppendResult], any Error>] {
         do {
             return try await pool.withConnection { connection in
                 // Single requests need no subtransaction each: one plain call gives each its outcome.
                 guard units.allSatisfy({ $0.count == 1 }) else {
-                    return try await EventStore.appendCommands(units, flush: false, on: connection)
+                    return try await EventStore.appendCommands(units, on: connection)
                 }
                 let requests = units.map { $0[0] }
-                return try await EventStore.append(requests, atomic: false, flush: false, on: connection).enumerated().map {
-                    index, outcome in
+                return try await EventStore.append(requests, atomic: false, on: connection).enumerated().map { index, outcome in
                     Result { [try EventStore.result(of: outcome, for: requests[index])] }
                 }
             }

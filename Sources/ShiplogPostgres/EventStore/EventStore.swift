@@ -56,22 +56,15 @@ public struct EventStore: Sendable {
     ///
     /// An atomic request with no events appends nothing and only checks that its stream is
     /// at the expected version: how a decision guards the streams it read but does not write.
-    ///
-    /// With `flush` false the call commits without waiting for the disk (its head row lock is
-    /// released at once); the caller must not report it written before `flushLog(on:)`.
-    static func append(_ requests: [AppendRequest], atomic: Bool, flush: Bool = true, on connection: PostgresConnection)
-        async throws -> [AppendOutcome]
-    {
+    static func append(_ requests: [AppendRequest], atomic: Bool, on connection: PostgresConnection) async throws -> [AppendOutcome] {
         try validate(requests, allowingVersionChecks: atomic)
         let a = AppendArrays(requests)
         let rows: PostgresRows
         do {
             rows = try await connection.query(
                 """
-                WITH unflushed AS (SELECT set_config('synchronous_commit', CASE WHEN \(flush) THEN current_setting('synchronous_commit') ELSE 'off' END, true))
                 SELECT request, status, first_position, last_position, stream_version
-                  FROM unflushed,
-                       shiplog_append(\(a.streams)::text[], \(a.expected)::bigint[], \(a.counts)::int[], \(a.ids)::uuid[],
+                  FROM shiplog_append(\(a.streams)::text[], \(a.expected)::bigint[], \(a.counts)::int[], \(a.ids)::uuid[],
                                       \(a.types)::text[], \(a.payloads)::text[], \(a.metadata)::text[], \(a.actors)::text[], \(atomic))
                 """)
         } catch let error as PostgresError where error.sqlState == "SL001" || error.sqlState == "SL002" {
@@ -100,26 +93,17 @@ public struct EventStore: Sendable {
         }
     }
 
-    /// Returns once everything committed before it is on disk (as durable as the server's
-    /// `synchronous_commit` makes a commit): a transaction that takes a transaction id
-    /// commits with a WAL flush, and WAL is flushed in order, so one flush covers every
-    /// earlier commit, however many groups share it.
-    static func flushLog(on connection: PostgresConnection) async throws {
-        try await connection.query("SELECT pg_current_xact_id()")
-    }
-
     /// Appends several units (each a command's requests, all or nothing) in one call of
     /// `shiplog_append_commands`; each unit gets its own outcome.
-    static func appendCommands(_ units: [[AppendRequest]], flush: Bool = true, on connection: PostgresConnection) async throws
+    static func appendCommands(_ units: [[AppendRequest]], on connection: PostgresConnection) async throws
         -> [Result<[AppendResult], any Error>]
     {
         let sizes = units.map { Int32($0.count) }
         let a = AppendArrays(units.flatMap { $0 })
         let rows = try await connection.query(
             """
-            WITH unflushed AS (SELECT set_config('synchronous_commit', CASE WHEN \(flush) THEN current_setting('synchronous_commit') ELSE 'off' END, true))
             SELECT command, request, status, first_position, last_position, stream_version, refused_stream
-              FROM unflushed, shiplog_append_commands(\(sizes)::int[], \(a.streams)::text[], \(a.expected)::bigint[], \(a.counts)::int[],
+              FROM shiplog_append_commands(\(sizes)::int[], \(a.streams)::text[], \(a.expected)::bigint[], \(a.counts)::int[],
                                            \(a.ids)::uuid[], \(a.types)::text[], \(a.payloads)::text[], \(a.metadata)::text[],
                                            \(a.actors)::text[])
             """)
