@@ -1,6 +1,6 @@
 # The two commands of the README:
 #   make demo   install what is missing, build, and run Shiplog on its embedded PostgreSQL
-#   make test   install what is missing, start a throwaway PostgreSQL, run the whole test suite
+#   make test   install what is missing, lint deploy/, start a throwaway PostgreSQL and moto, run the whole test suite
 
 SWIFT ?= swift
 
@@ -19,6 +19,7 @@ demo: release
 	scripts/demo.sh
 
 test: deps
+	scripts/check-deploy.sh
 	$(SWIFT) build --build-tests
 	scripts/with-test-postgres.sh scripts/with-test-moto.sh $(SWIFT) test --skip-build
 

@@ -2,7 +2,7 @@
 # Installs what building, running and testing Shiplog need, and nothing already there.
 set -euo pipefail
 
-packages=(libpq-dev libcurl4-openssl-dev libsodium-dev postgresql postgresql-contrib pkg-config curl python3)
+packages=(libpq-dev libcurl4-openssl-dev libsodium-dev postgresql postgresql-contrib pkg-config curl jq python3)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
