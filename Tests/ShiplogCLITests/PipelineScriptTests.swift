@@ -128,6 +128,18 @@ struct PipelineScriptTests {
         #expect(closed.stderr.contains("gate still closed after 2s"))
         #expect(closed.stderr.contains("approval"), "the reasons are printed: \(closed.stderr)")
 
+        // A failed migration task is recorded, and no deploy is requested.
+        let migration = try await Self.run(
+            Self.request(version: "6.1.0", digest: "sha256:" + String(repeating: "fe", count: 32))
+                + ["--migration", "0043_backfill", "--checksum", "0123456789", "--migration-failed"],
+            url: setup.url, token: setup.ciToken)
+        #expect(migration.status == 1, "\(migration)")
+        #expect(migration.stderr.contains("migration 0043_backfill failed on prod (recorded): the deploy of web 6.1.0 is not requested"))
+        let requested = try await setup.call(.get, "/v1/history?service=web")
+        #expect((requested.json as? [[String: Any]])?.contains { $0["version"] as? String == "6.1.0" } == false)
+        let failedMigrations = try await setup.ledger.ok("events", "read", "--stream", "migrations-prod", "--type", "MigrationFailed", "--json")
+        #expect(failedMigrations.stdout.contains("0043_backfill"))
+
         // Staging needs one approval; dave approves, the deploy command fails, and that is recorded.
         let digest = "sha256:" + String(repeating: "01", count: 32)
         let script = try Self.start(

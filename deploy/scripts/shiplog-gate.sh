@@ -13,7 +13,8 @@
 #       [--timeout 1800] [--interval 10] [-- ./deploy.sh web 1.4.2]
 #
 # Exit status: 0 done (the gate opened; with a deploy command, it succeeded); 1 refused by
-# the ledger or the deploy command failed (recorded); 3 the gate was still closed at
+# the ledger, the migration failed (recorded, and no deploy requested), or the deploy command
+# failed (recorded); 3 the gate was still closed at
 # --timeout (its reasons printed); 64 wrong usage; 69 the server cannot be reached.
 set -euo pipefail
 
@@ -111,7 +112,7 @@ if [ -n "$migration" ]; then
          + (if $error == "" then {} else {error: $error} end)')
     call POST /v1/migrations "$record" >/dev/null
     if [ "$migration_failed" = true ]; then
-        echo "shiplog-gate: recorded migration $migration on $env as failed" >&2
+        fail 1 "migration $migration failed on $env (recorded): the deploy of $service $version is not requested; fix the migration and run the pipeline again"
     else
         echo "shiplog-gate: recorded migration $migration on $env" >&2
     fi
