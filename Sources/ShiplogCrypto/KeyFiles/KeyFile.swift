@@ -79,7 +79,18 @@ public enum KeyFile: Sendable {
     ///   `.keyFileMalformed`, `.passphraseRequired`, `.wrongPassphrase`,
     ///   `.keyDerivationFailed` or `.io`.
     public static func read(from path: String, passphrase: [UInt8]? = nil) throws -> SigningKey {
-        let document = try decode(readOwnerOnlyFile(path), path: path)
+        try read(contents: readOwnerOnlyFile(path), named: path, passphrase: passphrase)
+    }
+
+    /// A key file's text given directly (a secret a container platform injects as an
+    /// environment variable, which has no file to check the mode of); `name` says where it
+    /// came from in errors.
+    public static func read(contents: [UInt8], named name: String, passphrase: [UInt8]? = nil) throws -> SigningKey {
+        guard contents.count <= maximumSize else {
+            throw CryptoError(.keyFileMalformed, "\(name) is \(contents.count) bytes: not a key file")
+        }
+        let path = name
+        let document = try decode(contents, path: path)
         guard document.format == format else {
             throw CryptoError(
                 .keyFileMalformed,

@@ -19,7 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var slackAPIURL: String
     /// `SHIPLOG_SLACK_CHANNEL`: where approval requests and notices go.
     public var slackChannel: String?
-    /// `SHIPLOG_BOT_KEY`: the bot's key, enrolled with `approvers add NAME --slack-bot`.
+    /// `SHIPLOG_BOT_KEY`: the bot's key file, enrolled with `approvers add NAME --slack-bot`;
+    /// or `SHIPLOG_BOT_KEY_CONTENT`, the key file's text (a secret injected by ECS).
     public var botKey: SigningKey?
     /// How often the outbox worker looks for messages to deliver when it has none.
     public var outboxPollInterval: Duration = .milliseconds(200)
@@ -146,6 +147,13 @@ public struct ServerConfiguration: Sendable {
                 configuration.botKey = try KeyFile.read(from: path, passphrase: passphrase)
             } catch {
                 throw ServerConfigurationError("SHIPLOG_BOT_KEY: \(error)")
+            }
+        } else if let text = value("SHIPLOG_BOT_KEY_CONTENT") {
+            // The key file's text itself, as ECS injects a Secrets Manager secret.
+            do {
+                configuration.botKey = try KeyFile.read(contents: Array(text.utf8), named: "SHIPLOG_BOT_KEY_CONTENT")
+            } catch {
+                throw ServerConfigurationError("SHIPLOG_BOT_KEY_CONTENT: \(error)")
             }
         }
         if configuration.slackBotToken != nil, configuration.slackChannel == nil {
