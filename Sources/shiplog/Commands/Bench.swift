@@ -73,12 +73,7 @@ struct AppendBench: AsyncParsableCommand {
         let pool = PostgresPool(configuration: configuration, maximumConnections: writers)
         try await pool.withConnection { connection in
             try await Migrator().migrate(on: connection)
-            try await connection.execute(
-                unsafeSQL: """
-                    CREATE TABLE plain_events (
-                        id uuid PRIMARY KEY, stream text NOT NULL, type text NOT NULL, payload json NOT NULL,
-                        metadata json NOT NULL, recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(), actor text NOT NULL)
-                    """)
+            try await Self.createCeilingTable(on: connection)
         }
         print("server: \(settings.0.split(separator: ",").first ?? "")  fsync=\(settings.1) synchronous_commit=\(settings.2)")
         print("\(rounds) rounds; \(events) single-event operations per scenario per round; \(batches)×\(batchSize)-event batches\n")
@@ -155,6 +150,16 @@ struct AppendBench: AsyncParsableCommand {
                     format: "group commit, %d writers: mean group %.1f appends (%d groups)", count,
                     Double(groupSizes[index].units) / Double(groupSizes[index].groups), groupSizes[index].groups))
         }
+    }
+
+    /// The ceiling's table: the events' columns, a primary key, nothing of the log's.
+    static func createCeilingTable(on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            unsafeSQL: """
+                CREATE TABLE plain_events (
+                    id uuid PRIMARY KEY, stream text NOT NULL, type text NOT NULL, payload json NOT NULL,
+                    metadata json NOT NULL, recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(), actor text NOT NULL)
+                """)
     }
 
     static func plainInsert(_ pool: PostgresPool, _ item: (stream: String, event: NewEvent)) async throws {

@@ -34,14 +34,7 @@ struct BenchAPI: AsyncParsableCommand {
 
     func run() async throws {
         let pool = try await BenchDatabase.open(scratch, from: database, reset: true, maximumConnections: clients)
-        try await pool.withConnection { connection in
-            try await connection.execute(
-                unsafeSQL: """
-                    CREATE TABLE plain_events (
-                        id uuid PRIMARY KEY, stream text NOT NULL, type text NOT NULL, payload json NOT NULL,
-                        metadata json NOT NULL, recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(), actor text NOT NULL)
-                    """)
-        }
+        try await pool.withConnection { try await AppendBench.createCeilingTable(on: $0) }
         // The ledger: an admin, the server's key, and a pipeline's token that may record builds.
         let ledger = LedgerService(store: LedgerStore(events: EventStore(pool: pool)))
         let admin = SigningKey.generate(), server = SigningKey.generate()
@@ -50,21 +43,8 @@ struct BenchAPI: AsyncParsableCommand {
             name: "shiplog-server", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
         let token = try await ledger.issueToken(id: "bench", label: "bench", scopes: ["build"], expiresAt: nil, key: admin).secret
 
-        let directory = FileManager.default.temporaryDirectory.appending(path: "shiplog-bench-api-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try KeyFile.write(server, to: directory + "/server.key", overwrite: true)
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: try BenchLedger.executablePath())
-        serve.arguments = ["serve", "--port", String(port)]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = try await pool.configuration.connectionString
-        environment["SHIPLOG_BOT_KEY"] = directory + "/server.key"
-        serve.environment = environment
-        serve.standardOutput = FileHandle.nullDevice
-        serve.standardError = FileHandle.nullDevice
-        try serve.run()
-        defer { if serve.isRunning { serve.terminate() } }
+        let serve = try await BenchServer.start(port: port, pool: pool, key: server)
+        defer { serve.stop() }
         let http = HTTPClient(maxConcurrentTransfers: clients, label: "shiplog.bench.api")
         let base = "http://127.0.0.1:\(port)"
         guard try await BenchRollback.wait(for: base + "/healthz", http: http) else {
@@ -104,8 +84,7 @@ struct BenchAPI: AsyncParsableCommand {
             }
             if round > 0 { FileHandle.standardError.write(Data("round \(round) of \(rounds) done\n".utf8)) }
         }
-        serve.terminate()
-        serve.waitUntilExit()
+        serve.stop()
         let verification = try await ChainVerifier(pool: pool).verify()
         guard verification.ok else { throw ValidationError("the benchmark's ledger does not verify: \(verification.reason ?? "")") }
 

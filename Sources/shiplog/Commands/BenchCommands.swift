@@ -37,14 +37,7 @@ struct CommandBench: AsyncParsableCommand {
     func run() async throws {
         let pool = try await BenchDatabase.open(Self.scratch, from: database, reset: true, maximumConnections: writers + 1)
         let team = try await Team.enroll(on: pool)
-        try await pool.withConnection { connection in
-            try await connection.execute(
-                unsafeSQL: """
-                    CREATE TABLE plain_events (
-                        id uuid PRIMARY KEY, stream text NOT NULL, type text NOT NULL, payload json NOT NULL,
-                        metadata json NOT NULL, recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(), actor text NOT NULL)
-                    """)
-        }
+        try await pool.withConnection { try await AppendBench.createCeilingTable(on: $0) }
         let direct = LedgerService(store: LedgerStore(events: EventStore(pool: pool)))
         let grouped = LedgerService(store: LedgerStore(events: EventStore(pool: pool, groupCommit: true)))
         let cycles = Counter()

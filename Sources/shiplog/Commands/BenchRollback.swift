@@ -113,26 +113,13 @@ struct BenchRollback: AsyncParsableCommand {
         let topic = try await sns.createTopic("bench-alarms-\(tag)")
 
         // The server.
-        let directory = FileManager.default.temporaryDirectory.appending(path: "shiplog-bench-rollback-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try KeyFile.write(server, to: directory + "/server.key", overwrite: true)
-        let serve = Process()
-        serve.executableURL = URL(fileURLWithPath: try BenchLedger.executablePath())
-        serve.arguments = ["serve", "--port", String(port)]
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = try await pool.configuration.connectionString
-        environment["SHIPLOG_BOT_KEY"] = directory + "/server.key"
-        environment["SHIPLOG_SNS_TOPIC_ARNS"] = topic
-        environment["SHIPLOG_AWS_ENDPOINT"] = "http://127.0.0.1:\(proxyPort)"
-        environment["AWS_ACCESS_KEY_ID"] = "bench"
-        environment["AWS_SECRET_ACCESS_KEY"] = "bench"
-        environment["AWS_REGION"] = "us-east-1"
-        serve.environment = environment
-        serve.standardOutput = FileHandle.nullDevice
-        serve.standardError = FileHandle.nullDevice
-        try serve.run()
-        children.append(serve)
+        let serve = try await BenchServer.start(
+            port: port, pool: pool, key: server,
+            settings: [
+                "SHIPLOG_SNS_TOPIC_ARNS": topic, "SHIPLOG_AWS_ENDPOINT": "http://127.0.0.1:\(proxyPort)", "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1",
+            ])
+        defer { serve.stop() }
         guard try await Self.wait(for: "http://127.0.0.1:\(port)/healthz", http: http) else {
             throw ValidationError("shiplog serve did not start on port \(port)")
         }
@@ -164,8 +151,7 @@ struct BenchRollback: AsyncParsableCommand {
             }
             try await ledger.unlock(environment: "prod", service: "web", reason: "bench round \(round)", key: admin)
         }
-        serve.terminate()
-        serve.waitUntilExit()
+        serve.stop()
 
         let sorted = latencies.sorted()
         func percentile(_ fraction: Double) -> Double {
