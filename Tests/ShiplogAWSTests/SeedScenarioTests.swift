@@ -110,4 +110,146 @@ struct SeedScenarioTests {
         #expect(report.lock != nil, "backend is locked on staging until someone looks")
         #expect(try await ChainVerifier(pool: database.pool()).verify().ok)
     }
+
+    /// Runs a program to its end: status, standard output and standard error.
+    static func run(_ program: String, _ arguments: [String], environment extra: [String: String]) async throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let folder = FileManager.default.temporaryDirectory.appending(path: "seed-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appending(path: "out"), err = folder.appending(path: "err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["SHIPLOG_HOME"] = "/nonexistent/shiplog-home"
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+        return (
+            process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        )
+    }
+
+    /// Alva (`000_…`): ECS cluster `alva-staging-cluster`, task definition family
+    /// `alva-staging-task`, deployed to staging by a GitHub Actions job (`deploy-staging`) with
+    /// "a rollback mechanism in place". Here the job is the pipeline script against the server,
+    /// `shiplog deploy run` carries each approved deploy out on ECS, and the rollback path is a
+    /// person's `shiplog rollback`.
+    @Test("Alva: two staging deploys of alva-staging-task through the pipeline script, then a manual rollback to the first")
+    func alva() async throws {
+        let database = try await TestDatabase.create()
+        let ledger = LedgerService(store: LedgerStore(events: database.store()))
+        let admin = SigningKey.generate(), priya = SigningKey.generate(), ci = SigningKey.generate(), server = SigningKey.generate()
+        _ = try await ledger.initialize(admin: "admin", key: admin)
+        try await ledger.setPolicy(environment: "staging", policy: EnvironmentPolicy(approvalsRequired: 1), key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "priya", publicKey: priya.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .person, key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "deploy-staging", publicKey: ci.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .ci, key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "shiplog-server", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+        let token = try await ledger.issueToken(
+            id: "alva-github", label: "Alva's GitHub Actions", scopes: ["build", "migration", "deploy"], expiresAt: nil,
+            environments: ["staging"], key: admin
+        ).secret
+        let keys = FileManager.default.temporaryDirectory.appending(path: "alva-keys-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        try KeyFile.write(ci, to: keys + "/ci.key")
+        try KeyFile.write(priya, to: keys + "/priya.key")
+
+        let endpoint = try MotoECS.endpoint()
+        let ecs = MotoECS.client(endpoint: endpoint)
+        let cluster = "alva-staging-cluster-\(UUID().uuidString.prefix(6).lowercased())"
+        struct Ignored: Decodable {}
+        struct Registered: Decodable {
+            struct Definition: Decodable { let taskDefinitionArn: String }
+            let taskDefinition: Definition
+        }
+        let _: Ignored = try await ecs.call("CreateCluster", region: nil, ["clusterName": cluster])
+        var revisions: [String] = []
+        for image in ["alva-web:1.0.0", "alva-web:1.1.0"] {
+            let registered: Registered = try await ecs.call(
+                "RegisterTaskDefinition", region: nil,
+                ["family": "alva-staging-task", "containerDefinitions": [["name": "web", "image": image, "memory": 1024]]])
+            revisions.append(ECSTaskDefinitionName.short(registered.taskDefinition.taskDefinitionArn))
+        }
+        let _: Ignored = try await ecs.call(
+            "CreateService", region: nil, ["cluster": cluster, "serviceName": "web", "taskDefinition": revisions[0], "desiredCount": 1])
+        try await ledger.run(
+            .setTarget(
+                environment: try Environment("staging"), service: try ServiceName("web"),
+                target: DeployTarget(cluster: cluster, ecsService: "web", region: "us-east-1")),
+            signedWith: admin)
+        let running: @Sendable () async throws -> String = {
+            ECSTaskDefinitionName.short(try await ecs.describeService(cluster: cluster, service: "web", region: nil).taskDefinition)
+        }
+        let releases = [("1.0.0", revisions[0]), ("1.1.0", revisions[1])]
+
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appending(path: "deploy/scripts/shiplog-gate.sh").path
+        let shiplog = try TestProcesses.shiplogExecutable()
+        let aws = [
+            "DATABASE_URL": database.conninfo, "SHIPLOG_AWS_ENDPOINT": endpoint, "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+        ]
+        let application = buildApplication(
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0, botKey: server), pool: database.pool(maximumConnections: 8))
+        let deploys: [String] = try await application.test(.live) { client in
+            var deploys: [String] = []
+            let url = "http://127.0.0.1:\(try #require(client.port))"
+            for (version, revision) in releases {
+                // deploy-staging: the script records the build and requests the deploy; priya approves.
+                async let pipeline = Self.run(
+                    "/bin/bash",
+                    [script, "--service", "web", "--env", "staging", "--version", version, "--artifact",
+                     "sha256:" + String(repeating: version == "1.0.0" ? "10" : "11", count: 32), "--task-definition", revision,
+                     "--interval", "1", "--timeout", "60"],
+                    environment: ["SHIPLOG_URL": url, "SHIPLOG_TOKEN": token])
+                var requested: String?
+                for _ in 0..<100 where requested == nil {
+                    let history = try await DirectLedgerClient(ledger: ledger, pool: database.pool()).history(
+                        HistoryFilter(environment: "staging", service: "web", outcome: .requested))
+                    requested = history.first { $0.version == version }?.id
+                    if requested == nil { try await Task.sleep(for: .milliseconds(100)) }
+                }
+                let id = try #require(requested, "the script requested \(version)")
+                try await ledger.approve(id, key: priya)
+                let finished = try await pipeline
+                #expect(finished.status == 0, "\(finished)")
+                #expect(finished.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == id)
+                // Then the job carries it out on ECS.
+                let run = try await Self.run(shiplog, ["deploy", "run", id, "--poll", "1", "--key", keys + "/ci.key"], environment: aws)
+                #expect(run.status == 0, "\(run)")
+                #expect(try await running() == revision)
+                deploys.append(id)
+            }
+            return deploys
+        }
+
+        // The rollback path: priya rolls staging back by hand.
+        let rollback = try await Self.run(
+            shiplog, ["rollback", "--env", "staging", "--service", "web", "--reason", "checkout broken on staging", "--key", keys + "/priya.key"],
+            environment: aws)
+        #expect(rollback.status == 0, "\(rollback)")
+        #expect(try await running() == revisions[0], "alva-staging-task is back at its first revision")
+        let report = try await ledger.deployReport(try #require(deploys.last))
+        #expect(report.status == "rolled back")
+        #expect(report.timeline.contains { $0.summary.contains("priya") && $0.event == "RollbackStarted" })
+        #expect(report.build?.recordedBy == "token-alva-github", "the pipeline's token recorded the build")
+        #expect(try await ChainVerifier(pool: database.pool()).verify().ok)
+    }
 }
