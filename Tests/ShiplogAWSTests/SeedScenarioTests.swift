@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ShiplogAWS
@@ -8,6 +9,7 @@ import ShiplogHTTP
 import ShiplogLedger
 import ShiplogPostgres
 import ShiplogServer
+import ShiplogSlack
 import ShiplogTestSupport
 import Testing
 
@@ -250,6 +252,103 @@ struct SeedScenarioTests {
         #expect(report.status == "rolled back")
         #expect(report.timeline.contains { $0.summary.contains("priya") && $0.event == "RollbackStarted" })
         #expect(report.build?.recordedBy == "token-alva-github", "the pipeline's token recorded the build")
+        #expect(try await ChainVerifier(pool: database.pool()).verify().ok)
+    }
+
+    /// PicklesApp (`003_…`): a Lightsail container service `picklesapp-prod`, deployed by GitHub
+    /// Actions with "deployment to prod (manual approval)". Here the pipeline asks Shiplog's
+    /// gate, the team sees the approval request in Slack, one of them presses Approve, the
+    /// pipeline goes on, and the channel hears how it went.
+    @Test("PicklesApp: a prod deploy waits for an approval pressed in Slack, and the team is told in the channel")
+    func picklesApp() async throws {
+        let database = try await TestDatabase.create()
+        let ledger = LedgerService(store: LedgerStore(events: database.store()))
+        let admin = SigningKey.generate(), bot = SigningKey.generate()
+        _ = try await ledger.initialize(admin: "admin", key: admin)
+        try await ledger.setPolicy(environment: "prod", policy: EnvironmentPolicy(approvalsRequired: 1), key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "sam", publicKey: SigningKey.generate().publicKey.base64, slackUser: "U0SAM", environments: ["prod"], kind: .person,
+            key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "picklesapp-bot", publicKey: bot.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+        let token = try await ledger.issueToken(
+            id: "picklesapp-github", label: "PicklesApp deploys", scopes: ["build", "deploy"], expiresAt: nil, environments: ["prod"],
+            key: admin
+        ).secret
+        let secret = Array("picklesapp-signing-secret".utf8)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appending(path: "deploy/scripts/shiplog-gate.sh").path
+
+        let slack = SlackRecorder()
+        try await slack.application().test(.live) { slackClient in
+            var configuration = ServerConfiguration(
+                host: "127.0.0.1", port: 0, slackSigningSecret: secret, slackBotToken: "xoxb-picklesapp",
+                slackAPIURL: "http://127.0.0.1:\(try #require(slackClient.port))/api", slackChannel: "C0PICKLES", botKey: bot)
+            configuration.outboxPollInterval = .milliseconds(50)
+            configuration.slackAnswerWithin = .seconds(60)
+            let application = buildApplication(configuration: configuration, pool: database.pool(maximumConnections: 8))
+            try await application.test(.live) { client in
+                let url = "http://127.0.0.1:\(try #require(client.port))"
+                let marker = FileManager.default.temporaryDirectory.appending(path: "picklesapp-deployed-\(UUID().uuidString)").path
+                defer { try? FileManager.default.removeItem(atPath: marker) }
+                // deploy-prod: the pipeline records the image, requests, and waits at the gate.
+                async let pipeline = Self.run(
+                    "/bin/bash",
+                    [script, "--service", "picklesapp", "--env", "prod", "--version", "2026.11.28", "--artifact",
+                     "sha256:" + String(repeating: "9c", count: 32), "--reason", "release train", "--interval", "1", "--timeout", "60",
+                     "--", "/bin/sh", "-c", "echo create-container-service-deployment picklesapp-prod > \(marker)"],
+                    environment: ["SHIPLOG_URL": url, "SHIPLOG_TOKEN": token])
+
+                // The team sees the approval request, with its buttons, in the channel.
+                let asked = try await AlarmHookTests.eventually {
+                    await slack.posted.contains { $0.contains("approve") && $0.contains("picklesapp") }
+                }
+                let posted = await slack.posted
+                #expect(asked, "\(posted)")
+                let history = try await DirectLedgerClient(ledger: ledger, pool: database.pool()).history(
+                    HistoryFilter(environment: "prod", service: "picklesapp", outcome: .requested))
+                let id = try #require(history.first?.id)
+                #expect(!FileManager.default.fileExists(atPath: marker), "nothing deployed before the approval")
+
+                // sam presses Approve.
+                let payload: [String: Any] = [
+                    "type": "block_actions", "user": ["id": "U0SAM", "username": "sam", "team_id": "T0PICKLES"],
+                    "team": ["id": "T0PICKLES", "domain": "pickles"], "channel": ["id": "C0PICKLES", "name": "deploys"],
+                    "container": ["type": "message", "message_ts": "1764331200.000002", "channel_id": "C0PICKLES"],
+                    "trigger_id": "1337.42.\(UUID().uuidString.lowercased())", "response_url": "http://127.0.0.1:1/respond",
+                    "actions": [
+                        [
+                            "action_id": "approve", "block_id": "approval-\(id)", "value": id, "type": "button",
+                            "action_ts": String(format: "%.6f", Date().timeIntervalSince1970),
+                        ]
+                    ],
+                ]
+                let body = FormBody.encode([
+                    ("payload", String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self))
+                ])
+                let timestamp = String(Int(Date().timeIntervalSince1970))
+                var headers = HTTPFields()
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                headers[HTTPField.Name("X-Slack-Request-Timestamp")!] = timestamp
+                headers[HTTPField.Name("X-Slack-Signature")!] = SlackVerifier(signingSecret: secret).signature(timestamp: timestamp, body: body)
+                try await client.execute(uri: "/slack/interactions", method: .post, headers: headers, body: ByteBuffer(bytes: body)) {
+                    #expect($0.status == .ok)
+                }
+
+                let finished = try await pipeline
+                #expect(finished.status == 0, "\(finished)")
+                #expect(FileManager.default.fileExists(atPath: marker), "the pipeline deployed once sam approved")
+                let report = try await ledger.deployReport(id)
+                #expect(report.status == "succeeded")
+                #expect(report.approvals.map(\.approver) == ["sam"] && report.approvals.first?.via == "slack")
+                // And the channel hears it.
+                let told = try await AlarmHookTests.eventually {
+                    await slack.posted.contains { $0.contains(id) && $0.lowercased().contains("succeeded") }
+                }
+                let heard = await slack.posted
+                #expect(told, "\(heard)")
+            }
+        }
         #expect(try await ChainVerifier(pool: database.pool()).verify().ok)
     }
 }
