@@ -175,7 +175,7 @@ public struct LedgerService: LedgerCommands {
     public func evaluate(_ context: Deploy.Context, at date: Date? = nil) -> GateDecision {
         Gate.evaluate(
             deploy: context.deploy, approvers: context.approvers, policy: context.policy.policy, locks: context.locks,
-            now: date ?? clock(), verifier: verifier)
+            now: date ?? clock(), verifier: verifier, migrations: context.migrations)
     }
 
     /// The deploy's context: its counted events, the events on its stream that do not count

@@ -351,4 +351,93 @@ struct SeedScenarioTests {
         }
         #expect(try await ChainVerifier(pool: database.pool()).verify().ok)
     }
+
+    /// Alva's review (`001_…`): four services (web, api, auth, admin) share one database, whose
+    /// migrations run first as the one-off task `alva-migrations`. With a staging policy that
+    /// requires migrations, the task's outcome is recorded before the services deploy, and a
+    /// failed migration keeps every one of them from starting, saying which and why, until it is
+    /// recorded applied.
+    @Test("Alva review: the migration task's outcome comes first; a failed migration stops all four services' deploys, with the reason")
+    func alvaReview() async throws {
+        let database = try await TestDatabase.create()
+        let ledger = LedgerService(store: LedgerStore(events: database.store()))
+        let admin = SigningKey.generate(), priya = SigningKey.generate(), ci = SigningKey.generate(), server = SigningKey.generate()
+        _ = try await ledger.initialize(admin: "admin", key: admin)
+        try await ledger.setPolicy(
+            environment: "staging", policy: EnvironmentPolicy(approvalsRequired: 1, requireMigrations: true), key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "priya", publicKey: priya.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .person, key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "deploy-staging", publicKey: ci.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .ci, key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "shiplog-server", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+        let token = try await ledger.issueToken(
+            id: "alva-github", label: "Alva", scopes: ["build", "migration", "deploy"], expiresAt: nil, environments: ["staging"], key: admin
+        ).secret
+        let services = ["web", "api", "auth", "admin"]
+        func release(_ version: String) async throws -> [String] {
+            var ids: [String] = []
+            for (index, service) in services.enumerated() {
+                try await ledger.recordBuild(
+                    service: service, version: version, artifact: "sha256:" + String(repeating: "\(index)\(version.count)", count: 32),
+                    commit: nil, taskDefinition: "alva-staging-\(service):\(version.count)", key: ci)
+                let id = try await ledger.requestDeploy(
+                    service: service, environment: "staging", version: version, artifact: nil, reason: nil, allowUnrecorded: false, key: ci)
+                try await ledger.approve(id.rawValue, key: priya)
+                ids.append(id.rawValue)
+            }
+            return ids
+        }
+
+        // Release 1: alva-migrations applies 0007; the four services start.
+        try await ledger.recordMigration(
+            environment: "staging", name: "0007_add_orgs", checksum: "0007abcdef", service: nil, failed: false, error: nil, key: ci)
+        for id in try await release("1.0.0") {
+            try await ledger.start(id, breakGlassReason: nil, key: ci)
+            try await ledger.succeed(id, key: ci)
+        }
+
+        // Release 2: alva-migrations fails on 0008; none of the four may start, and each says why.
+        try await ledger.recordMigration(
+            environment: "staging", name: "0008_split_users", checksum: "0008abcdef", service: nil, failed: true,
+            error: "duplicate key value violates unique constraint", key: ci)
+        let blocked = try await release("1.1.0")
+        for id in blocked {
+            let gate = try await ledger.gate(id)
+            #expect(!gate.allowed)
+            #expect(
+                gate.reasons.contains {
+                    $0.hasPrefix("migration 0008_split_users failed on staging") && $0.contains("duplicate key value")
+                        && $0.contains("record it applied")
+                }, "\(gate.reasons)")
+            await #expect(throws: LedgerError.self) { try await ledger.start(id, breakGlassReason: nil, key: ci) }
+        }
+        // The pipeline says so too, through the server: it waits, then fails with the reason.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appending(path: "deploy/scripts/shiplog-gate.sh").path
+        try await ledger.cancel(blocked[0], reason: "retried by the pipeline", key: ci)
+        let application = buildApplication(
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0, botKey: server), pool: database.pool(maximumConnections: 8))
+        try await application.test(.live) { client in
+            let run = try await Self.run(
+                "/bin/bash",
+                [script, "--service", "web", "--env", "staging", "--version", "1.1.0", "--artifact",
+                 "sha256:" + String(repeating: "05", count: 32), "--interval", "1", "--timeout", "2"],
+                environment: ["SHIPLOG_URL": "http://127.0.0.1:\(try #require(client.port))", "SHIPLOG_TOKEN": token])
+            #expect(run.status == 3, "\(run)")
+            #expect(run.stderr.contains("migration 0008_split_users failed on staging"), "\(run.stderr)")
+        }
+
+        // Fixed and applied: the deploys go.
+        try await ledger.recordMigration(
+            environment: "staging", name: "0008_split_users", checksum: "0008abcdef", service: nil, failed: false, error: nil, key: ci)
+        for id in blocked.dropFirst() {
+            #expect(try await ledger.gate(id).allowed)
+            try await ledger.start(id, breakGlassReason: nil, key: ci)
+        }
+        #expect(try await ChainVerifier(pool: database.pool()).verify().ok)
+        let verify = try await Self.run(
+            try TestProcesses.shiplogExecutable(), ["verify", "--json"], environment: ["DATABASE_URL": database.conninfo])
+        #expect(verify.status == 0, "every command, the refusals' neighbours included, is judged as decided: \(verify)")
+    }
 }

@@ -312,4 +312,49 @@ import Testing
                 via: .slack(evidence)),
             on: id)
     }
+
+    /// With `requireMigrations`, a migration that stands failed for the service (or for the
+    /// whole environment) closes the gate until it is recorded applied; another service's does
+    /// not; break-glass passes it; a policy without the flag ignores migrations.
+    @Test func failedMigrationClosesTheGateWhenThePolicyRequiresMigrations() throws {
+        var story = try requested(EnvironmentPolicy(approvalsRequired: 1, requireMigrations: true))
+        try story.approve("d-42", by: story.bob)
+        let checksum = try MigrationChecksum("0123456789abcdef")
+        let recorder = story.bob.actor
+        func failed(_ migration: String, service: ServiceName?) throws -> LedgerEvent {
+            .migrationFailed(
+                .init(
+                    environment: story.prod, name: try MigrationName(migration), checksum: checksum, service: service,
+                    error: "relation already exists", recordedBy: recorder, failedAt: story.now))
+        }
+        func gate(_ events: [LedgerEvent], breakGlass: BreakGlass? = nil, policy: EnvironmentPolicy? = nil) -> GateDecision {
+            let context = story.context("d-42")
+            return Gate.evaluate(
+                deploy: context.deploy, approvers: context.approvers, policy: policy ?? context.policy.policy, locks: context.locks,
+                now: story.now, verifier: story.verifier, breakGlass: breakGlass, migrations: MigrationLog.replay(events))
+        }
+        #expect(gate([]).allowed)
+        #expect(gate([try failed("0042_other", service: service("api"))]).allowed, "another service's migration")
+
+        let closed = gate([try failed("0042_add_index", service: story.web)])
+        #expect(!closed.allowed)
+        #expect(
+            closed.reasons.contains { $0.hasPrefix("migration 0042_add_index failed on prod at ") && $0.contains("(relation already exists)") },
+            "\(closed.reasons)")
+        #expect(!gate([try failed("0043_env_wide", service: nil)]).allowed, "a migration of the whole environment")
+
+        let fixed: [LedgerEvent] = [
+            try failed("0042_add_index", service: story.web),
+            .migrationApplied(
+                .init(
+                    environment: story.prod, name: try MigrationName("0042_add_index"), checksum: checksum, service: story.web,
+                    recordedBy: recorder, appliedAt: story.now)),
+        ]
+        #expect(gate(fixed).allowed, "applied since")
+        #expect(
+            gate([try failed("0042_add_index", service: story.web)], breakGlass: BreakGlass(reason: "hotfix", by: recorder)).allowed)
+        #expect(
+            gate([try failed("0042_add_index", service: story.web)], policy: EnvironmentPolicy(approvalsRequired: 1)).allowed,
+            "a policy that does not require migrations")
+    }
 }

@@ -29,6 +29,10 @@ extension Policy {
         var freeze: [String] = []
         @Flag(name: .customLong("no-auto-rollback"), help: "Do not roll back automatically when an alarm fires after a deploy.")
         var noAutoRollback = false
+        @Flag(
+            name: .customLong("require-migrations"),
+            help: "No deploy starts while a migration recorded failed on the environment (for its service, or for none) is not recorded applied since.")
+        var requireMigrations = false
         @OptionGroup var key: KeyOptions
         @OptionGroup var database: DatabaseOptions
 
@@ -36,11 +40,13 @@ extension Policy {
             let policy = EnvironmentPolicy(
                 approvalsRequired: approvals, approvalTTLSeconds: try DurationArgument.seconds(ttl),
                 allowSelfApproval: allowSelfApproval, requirePersonalKey: requirePersonalKey,
-                freezeWindows: try freeze.map(FreezeWindow.init), autoRollback: !noAutoRollback)
+                freezeWindows: try freeze.map(FreezeWindow.init), autoRollback: !noAutoRollback,
+                requireMigrations: requireMigrations)
             try policy.validate()
             let (ledger, signer) = try await database.ledger(key)
             try await ledger.setPolicy(environment: env, policy: policy, key: signer)
-            print("policy for \(env): \(approvals) approval\(approvals == 1 ? "" : "s"), valid \(ttl)\(freeze.isEmpty ? "" : ", \(freeze.count) freeze window(s)")")
+            print(
+                "policy for \(env): \(approvals) approval\(approvals == 1 ? "" : "s"), valid \(ttl)\(freeze.isEmpty ? "" : ", \(freeze.count) freeze window(s)")\(requireMigrations ? ", migrations must not stand failed" : "")")
         }
     }
 }

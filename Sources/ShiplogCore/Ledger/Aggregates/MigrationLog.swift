@@ -90,3 +90,12 @@ public enum MigrationLog: Aggregate {
         }
     }
 }
+
+extension MigrationLog.State {
+    /// The migrations recorded failed and not applied since, that concern `service` (theirs,
+    /// or the whole environment's), in name order.
+    public func standingFailures(for service: ServiceName) -> [LedgerEvent.MigrationFailed] {
+        failed.values.filter { applied[$0.name] == nil && ($0.service == nil || $0.service == service) }
+            .sorted { $0.name.rawValue < $1.name.rawValue }
+    }
+}

@@ -18,8 +18,10 @@ import Foundation
 /// 8. the person has not already been counted.
 ///
 /// The gate is open when enough approvals count (and, with `requirePersonalKey`, at least
-/// one came through the CLI), no lock applies and no freeze window contains `now`.
-/// Break-glass passes approvals and freeze windows, never a lock.
+/// one came through the CLI), no lock applies, no freeze window contains `now` and, with
+/// `requireMigrations`, no migration of the environment for this service (or for none in
+/// particular) stands failed. Break-glass passes approvals, freeze windows and failed
+/// migrations, never a lock.
 public enum Gate {
     public static func evaluate(
         deploy: Deploy.State,
@@ -28,7 +30,8 @@ public enum Gate {
         locks: [EnvironmentLock],
         now: Date,
         verifier: some SignatureVerifier,
-        breakGlass: BreakGlass? = nil
+        breakGlass: BreakGlass? = nil,
+        migrations: MigrationLog.State? = nil
     ) -> GateDecision {
         guard let request = deploy.request, let status = deploy.status else {
             return GateDecision(
@@ -93,6 +96,14 @@ public enum Gate {
         }
         if breakGlass == nil, let window = policy.freezeWindow(at: now) {
             reasons.append("\(request.environment) is in a freeze window (\(window))")
+        }
+        if breakGlass == nil, policy.requireMigrations, let migrations {
+            for failed in migrations.standingFailures(for: request.service) {
+                reasons.append(
+                    "migration \(failed.name) failed on \(request.environment) at \(LedgerTime.secondsString(failed.failedAt))"
+                        + (failed.error.map { " (\($0))" } ?? "")
+                        + ": fix it and record it applied (shiplog migration record) before deploying")
+            }
         }
         return GateDecision(
             allowed: reasons.isEmpty, approvals: counted.count, required: required, reasons: reasons,

@@ -20,6 +20,10 @@ public struct EnvironmentPolicy: Hashable, Sendable, Codable {
     public var freezeWindows: [FreezeWindow]
     /// Whether an alarm after a deploy rolls the service back without asking.
     public var autoRollback: Bool
+    /// A deploy may not start while a migration recorded as failed on the environment (for its
+    /// service, or for no service in particular) has not been recorded applied since. Off in
+    /// policies set before it existed, so their history is judged as it was decided.
+    public var requireMigrations: Bool
 
     /// One hour.
     public static let defaultApprovalTTLSeconds = 3600
@@ -32,7 +36,8 @@ public struct EnvironmentPolicy: Hashable, Sendable, Codable {
         allowSelfApproval: Bool = false,
         requirePersonalKey: Bool = false,
         freezeWindows: [FreezeWindow] = [],
-        autoRollback: Bool = true
+        autoRollback: Bool = true,
+        requireMigrations: Bool = false
     ) {
         self.approvalsRequired = approvalsRequired
         self.approvalTTLSeconds = approvalTTLSeconds
@@ -40,6 +45,7 @@ public struct EnvironmentPolicy: Hashable, Sendable, Codable {
         self.requirePersonalKey = requirePersonalKey
         self.freezeWindows = freezeWindows
         self.autoRollback = autoRollback
+        self.requireMigrations = requireMigrations
     }
 
     /// The approval lifetime as a time interval.
@@ -67,7 +73,7 @@ public struct EnvironmentPolicy: Hashable, Sendable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case approvalsRequired, approvalTTLSeconds, allowSelfApproval, requirePersonalKey,
-            freezeWindows, autoRollback
+            freezeWindows, autoRollback, requireMigrations
     }
 
     /// Missing fields take their defaults, so older PolicySet events keep decoding.
@@ -80,6 +86,19 @@ public struct EnvironmentPolicy: Hashable, Sendable, Codable {
             allowSelfApproval: try container.decodeIfPresent(Bool.self, forKey: .allowSelfApproval) ?? false,
             requirePersonalKey: try container.decodeIfPresent(Bool.self, forKey: .requirePersonalKey) ?? false,
             freezeWindows: try container.decodeIfPresent([FreezeWindow].self, forKey: .freezeWindows) ?? [],
-            autoRollback: try container.decodeIfPresent(Bool.self, forKey: .autoRollback) ?? true)
+            autoRollback: try container.decodeIfPresent(Bool.self, forKey: .autoRollback) ?? true,
+            requireMigrations: try container.decodeIfPresent(Bool.self, forKey: .requireMigrations) ?? false)
+    }
+
+    /// `requireMigrations` is written only when on: a policy without it encodes as before.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(approvalsRequired, forKey: .approvalsRequired)
+        try container.encode(approvalTTLSeconds, forKey: .approvalTTLSeconds)
+        try container.encode(allowSelfApproval, forKey: .allowSelfApproval)
+        try container.encode(requirePersonalKey, forKey: .requirePersonalKey)
+        try container.encode(freezeWindows, forKey: .freezeWindows)
+        try container.encode(autoRollback, forKey: .autoRollback)
+        if requireMigrations { try container.encode(requireMigrations, forKey: .requireMigrations) }
     }
 }

@@ -108,7 +108,8 @@ public struct LedgerWorld: Sendable {
             builds: builds[service] ?? BuildCatalog.initial,
             policy: policy(environment),
             approvers: approvers,
-            trustRoot: trustRoot)
+            trustRoot: trustRoot,
+            migrations: migrations[environment] ?? MigrationLog.initial)
     }
 
     /// Folds a counted event into the aggregate of its stream, in place.

@@ -94,7 +94,7 @@ extension Deploy {
             let policy = try PolicyRecord.requirePolicy(context.policy, for: request.environment)
             let gate = Gate.evaluate(
                 deploy: state, approvers: context.approvers, policy: policy, locks: context.locks, now: now,
-                verifier: verifier, breakGlass: breakGlass)
+                verifier: verifier, breakGlass: breakGlass, migrations: context.migrations)
             guard gate.allowed else {
                 throw LedgerError(
                     .gateClosed, "deploy \(id) may not start: " + gate.reasons.joined(separator: "; "), gate: gate)

@@ -55,6 +55,8 @@ public enum Deploy: Aggregate {
         public var policy: PolicyRecord.State
         public var approvers: ApproverRegistry.State
         public var trustRoot: TrustRoot.State
+        /// The environment's migrations (for a policy that requires them).
+        public var migrations: MigrationLog.State
 
         public init(
             deploy: State = State(),
@@ -63,7 +65,8 @@ public enum Deploy: Aggregate {
             builds: BuildCatalog.State = BuildCatalog.State(),
             policy: PolicyRecord.State = PolicyRecord.State(),
             approvers: ApproverRegistry.State = ApproverRegistry.State(),
-            trustRoot: TrustRoot.State = TrustRoot.State()
+            trustRoot: TrustRoot.State = TrustRoot.State(),
+            migrations: MigrationLog.State = MigrationLog.State()
         ) {
             self.deploy = deploy
             self.serviceEnvironment = serviceEnvironment
@@ -72,6 +75,7 @@ public enum Deploy: Aggregate {
             self.policy = policy
             self.approvers = approvers
             self.trustRoot = trustRoot
+            self.migrations = migrations
         }
 
         /// Every lock that applies to the deploy's service in its environment.
@@ -83,7 +87,7 @@ public enum Deploy: Aggregate {
     public static func streams(deployID: DeployID, environment: Environment, service: ServiceName) -> [LedgerStream] {
         [
             .deploy(deployID), .serviceEnvironment(environment, service), .environment(environment),
-            .policy(environment), .approvers, .ledger,
+            .policy(environment), .approvers, .ledger, .migrations(environment),
         ]
     }
 
