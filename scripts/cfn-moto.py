@@ -2,7 +2,8 @@
 """Creates deploy/cloudformation/shiplog.yml as a stack in moto_server, prints what moto built
 as JSON ({"status", "created": {type: count}, "outputs": {key: value}}), and deletes it.
 
-Usage: scripts/cfn-moto.py MOTO_URL TEMPLATE [Stage]
+Usage: scripts/cfn-moto.py MOTO_URL TEMPLATE [Stage] [new|existing]
+(existing: a VPC with two public and two private subnets is made first and given to the stack)
 moto models most of the template's resource types; those it does not (Secrets Manager secrets,
 SNS subscriptions and topic policies, CloudWatch alarms, log metric filters) it accepts and
 skips: they are listed under "skipped"."""
@@ -15,11 +16,25 @@ import boto3
 
 url, path = sys.argv[1], sys.argv[2]
 stage = sys.argv[3] if len(sys.argv) > 3 else "staging"
+vpc_mode = sys.argv[4] if len(sys.argv) > 4 else "new"
 clients = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 acm = boto3.client("acm", **clients)
 cloudformation = boto3.client("cloudformation", **clients)
 certificate = acm.request_certificate(DomainName="shiplog.example.com")["CertificateArn"]
 name = f"shiplog-{stage}-{uuid.uuid4().hex[:8]}"
+network = []
+if vpc_mode == "existing":
+    ec2 = boto3.client("ec2", **clients)
+    vpc = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.60.{index * 16}.0/20", AvailabilityZone=f"us-east-1{'ab'[index % 2]}")["Subnet"]["SubnetId"]
+        for index in range(4)
+    ]
+    network = [
+        {"ParameterKey": "ExistingVpcId", "ParameterValue": vpc},
+        {"ParameterKey": "ExistingPublicSubnetIds", "ParameterValue": ",".join(subnets[:2])},
+        {"ParameterKey": "ExistingPrivateSubnetIds", "ParameterValue": ",".join(subnets[2:])},
+    ]
 body = open(path, encoding="utf-8").read()
 cloudformation.create_stack(
     StackName=name,
@@ -31,7 +46,7 @@ cloudformation.create_stack(
         {"ParameterKey": "DomainName", "ParameterValue": "shiplog.example.com"},
         {"ParameterKey": "CertificateArn", "ParameterValue": certificate},
         {"ParameterKey": "ManagedServiceArns", "ParameterValue": "arn:aws:ecs:us-east-1:123456789012:service/prod/web"},
-    ],
+    ] + network,
 )
 stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
 resources = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]

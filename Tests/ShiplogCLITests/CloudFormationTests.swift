@@ -78,7 +78,11 @@ struct CloudFormationTests {
         let network = try #require(
             (service["NetworkConfiguration"] as? [String: Any])?["AwsvpcConfiguration"] as? [String: Any])
         #expect(network["AssignPublicIp"] as? String == "DISABLED")
-        #expect((network["Subnets"] as? [Any])?.compactMap(Self.ref) == ["PrivateSubnetA", "PrivateSubnetB"])
+        // Its own private subnets, or the existing VPC's private ones.
+        let subnets = try #require((network["Subnets"] as? [String: Any])?["Fn::If"] as? [Any])
+        #expect(subnets.first as? String == "UseExistingVpc")
+        #expect(Self.ref(subnets.dropFirst().first) == "ExistingPrivateSubnetIds")
+        #expect((subnets.last as? [Any])?.compactMap(Self.ref) == ["PrivateSubnetA", "PrivateSubnetB"])
         #expect((network["SecurityGroups"] as? [Any])?.compactMap(Self.ref) == ["TaskSecurityGroup"])
     }
 
@@ -138,17 +142,17 @@ struct CloudFormationTests {
         #expect(outputs["SlackCommandsUrl"] != nil && outputs["SlackInteractionsUrl"] != nil && outputs["AlarmTopicArn"] != nil)
     }
 
-    @Test("the stack creates in moto's CloudFormation, staging and production, with its outputs")
+    @Test("the stack creates in moto's CloudFormation, staging and production, in a VPC of its own or an existing one")
     func createsInMoto() throws {
         let moto = try #require(
             ProcessInfo.processInfo.environment["SHIPLOG_TEST_MOTO"],
             "SHIPLOG_TEST_MOTO is not set: run the tests with make test (scripts/with-test-moto.sh starts moto_server)")
         let script = URL(fileURLWithPath: Self.path).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appending(path: "scripts/cfn-moto.py").path
-        for stage in ["staging", "production"] {
+        for (stage, vpc) in [("staging", "new"), ("production", "new"), ("staging", "existing")] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, moto, Self.path, stage]
+            process.arguments = ["python3", script, moto, Self.path, stage, vpc]
             let pipe = Pipe()
             process.standardOutput = pipe
             try process.run()
@@ -158,8 +162,9 @@ struct CloudFormationTests {
             let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             #expect(result["status"] as? String == "CREATE_COMPLETE")
             let created = try #require(result["created"] as? [String: Int])
+            #expect((created["AWS::EC2::VPC"] != nil) == (vpc == "new"), "a VPC of its own only when none is given")
             for type in [
-                "AWS::EC2::VPC", "AWS::EC2::SecurityGroup", "AWS::RDS::DBInstance", "AWS::ECS::Service", "AWS::ECS::TaskDefinition",
+                "AWS::EC2::SecurityGroup", "AWS::RDS::DBInstance", "AWS::ECS::Service", "AWS::ECS::TaskDefinition",
                 "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::IAM::Role",
                 "AWS::SNS::Topic", "AWS::Logs::LogGroup",
             ] {
@@ -168,7 +173,7 @@ struct CloudFormationTests {
             #expect(created["AWS::ECS::TaskDefinition"] == 2, "the server and the migration task")
             let outputs = try #require(result["outputs"] as? [String: String])
             #expect(outputs["SlackCommandsUrl"] == "https://shiplog.example.com/slack/commands")
-            #expect(outputs["AlarmTopicArn"]?.hasSuffix(":shiplog-\(stage)-alarms") == true)
+            #expect(outputs["AlarmTopicArn"].map { $0.contains(":shiplog-\(stage)-") && $0.hasSuffix("-alarms") } == true)
         }
     }
 }

@@ -46,7 +46,7 @@ struct APIError: HTTPResponseError {
             switch error.kind {
             case .invalidInput: return APIError(.badRequest, .badRequest, error.description)
             case .notFound: return APIError(status: .notFound, code: LedgerError.Code.notFound.rawValue, message: error.description)
-            case .refused: return APIError(status: .unprocessableContent, code: LedgerError.Code.conflict.rawValue, message: error.description)
+            case .refused: return APIError(status: status(of: .conflict), code: LedgerError.Code.conflict.rawValue, message: error.description)
             case .gateClosed: return APIError(status: .unprocessableContent, code: LedgerError.Code.gateClosed.rawValue, message: error.description)
             case .retry: return APIError(status: .conflict, code: LedgerError.Code.raceLost.rawValue, message: error.description)
             case .unavailable: return APIError(.serviceUnavailable, .unavailable, error.description)
