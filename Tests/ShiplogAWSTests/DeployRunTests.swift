@@ -170,6 +170,25 @@ actor FaultyECS {
 
     func hold(_ on: Bool) { holding = on }
 
+    /// While set, DescribeServices says a service rolling out a task definition ending so
+    /// (e.g. `:2`) is still in progress; other rollouts pass as moto reports them.
+    private var rolloutInProgress: String?
+    func keepRolloutInProgress(of taskDefinition: String?) { rolloutInProgress = taskDefinition }
+    func rewrite(_ operation: String, _ body: [UInt8]) -> [UInt8] {
+        guard operation == "DescribeServices", let suffix = rolloutInProgress,
+            var object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any],
+            var services = object["services"] as? [[String: Any]], !services.isEmpty,
+            (services[0]["taskDefinition"] as? String)?.hasSuffix(suffix) == true
+        else { return body }
+        services[0]["deployments"] = ((services[0]["deployments"] as? [[String: Any]]) ?? []).map { deployment in
+            var deployment = deployment
+            deployment["rolloutState"] = "IN_PROGRESS"
+            return deployment
+        }
+        object["services"] = services
+        return (try? JSONSerialization.data(withJSONObject: object)).map { Array($0) } ?? body
+    }
+
     /// Waits while holding; counts what it held.
     func pass(_ operation: String) async {
         guard operation == "UpdateService", holding else { return }
@@ -218,7 +237,7 @@ actor FaultyECS {
                 retry: .never)
             return Response(
                 status: HTTPResponse.Status(code: forwarded.status), headers: [.contentType: "application/x-amz-json-1.1"],
-                body: .init(byteBuffer: ByteBuffer(bytes: forwarded.body)))
+                body: .init(byteBuffer: ByteBuffer(bytes: await self.rewrite(operation, forwarded.body))))
         }
         // Everything else (the SNS signing certificate) passes through.
         router.get("**") { request, _ -> Response in

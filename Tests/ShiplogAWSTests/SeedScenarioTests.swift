@@ -440,4 +440,103 @@ struct SeedScenarioTests {
             try TestProcesses.shiplogExecutable(), ["verify", "--json"], environment: ["DATABASE_URL": database.conninfo])
         #expect(verify.status == 0, "every command, the refusals' neighbours included, is judged as decided: \(verify)")
     }
+
+    /// CalStack (`004_…`): ECS Fargate behind an ALB whose health checks watch the app, "easy
+    /// rollbacks: ECS service updates", automatic rollback when health checks fail. Here the ALB
+    /// health check's alarm fires while the new task definition is still rolling out: the runner
+    /// stops following it, records the deploy failed, and rolls it back to what ran before.
+    @Test("CalStack: a failed health-check alarm during a production rollout rolls the deploy back automatically")
+    func calStack() async throws {
+        let database = try await TestDatabase.create()
+        let ledger = LedgerService(store: LedgerStore(events: database.store()))
+        let admin = SigningKey.generate(), lead = SigningKey.generate(), ci = SigningKey.generate(), server = SigningKey.generate()
+        _ = try await ledger.initialize(admin: "admin", key: admin)
+        try await ledger.setPolicy(environment: "production", policy: EnvironmentPolicy(approvalsRequired: 1), key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "lead", publicKey: lead.publicKey.base64, slackUser: nil, environments: ["production"], kind: .person, key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "calstack-ci", publicKey: ci.publicKey.base64, slackUser: nil, environments: ["production"], kind: .ci, key: admin)
+        _ = try await ledger.enrollApprover(
+            name: "shiplog-server", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+
+        let endpoint = try MotoECS.endpoint()
+        let ecs = MotoECS.client(endpoint: endpoint)
+        let cluster = "calstack-production-\(UUID().uuidString.prefix(6).lowercased())"
+        struct Ignored: Decodable {}
+        struct Registered: Decodable {
+            struct Definition: Decodable { let taskDefinitionArn: String }
+            let taskDefinition: Definition
+        }
+        let _: Ignored = try await ecs.call("CreateCluster", region: nil, ["clusterName": cluster])
+        var revisions: [String] = []
+        for image in ["calstack-app:41", "calstack-app:42"] {
+            let registered: Registered = try await ecs.call(
+                "RegisterTaskDefinition", region: nil,
+                ["family": "calstack-app", "containerDefinitions": [["name": "app", "image": image, "memory": 512]]])
+            revisions.append(ECSTaskDefinitionName.short(registered.taskDefinition.taskDefinitionArn))
+        }
+        let _: Ignored = try await ecs.call(
+            "CreateService", region: nil,
+            ["cluster": cluster, "serviceName": "calstack-app", "taskDefinition": revisions[0], "desiredCount": 1])
+        try await ledger.run(
+            .setTarget(
+                environment: try Environment("production"), service: try ServiceName("app"),
+                target: DeployTarget(
+                    cluster: cluster, ecsService: "calstack-app", region: "us-east-1",
+                    alarms: [try AlarmName("calstack-alb-unhealthy-hosts")], autoRollback: true)),
+            signedWith: admin)
+        for (version, revision) in [("41", revisions[0]), ("42", revisions[1])] {
+            try await ledger.recordBuild(
+                service: "app", version: version, artifact: "sha256:" + String(repeating: version, count: 32), commit: nil,
+                taskDefinition: revision, key: ci)
+        }
+        func approved(_ version: String) async throws -> String {
+            let id = try await ledger.requestDeploy(
+                service: "app", environment: "production", version: version, artifact: nil, reason: nil, allowUnrecorded: false, key: ci
+            ).rawValue
+            try await ledger.approve(id, key: lead)
+            return id
+        }
+        var runner = DeployRunner(ledger: ledger, ecs: ecs)
+        runner.pollInterval = .milliseconds(100)
+        runner.rolloutLimit = .seconds(20)
+        let first = try await runner.run(try await approved("41"), key: ci)
+        #expect(first.succeeded, "\(first)")
+
+        // 42 rolls out, and stays in progress (the proxy says so) while the ALB finds it unhealthy.
+        let before = revisions[0]
+        let proxy = FaultyECS(upstream: endpoint, faults: [])
+        await proxy.keepRolloutInProgress(of: ":" + (revisions[1].split(separator: ":").last.map(String.init) ?? "2"))
+        let id = try await approved("42")
+        try await proxy.application().test(.live) { proxyClient in
+            var slow = DeployRunner(ledger: ledger, ecs: MotoECS.client(endpoint: "http://127.0.0.1:\(try #require(proxyClient.port))"))
+            slow.pollInterval = .milliseconds(100)
+            slow.rolloutLimit = .seconds(20)
+            let running = Task { try await slow.run(id, key: ci) }
+            let inFlight = try await AlarmHookTests.eventually {
+                try await ledger.deploy(id).context.deploy.status == .started
+            }
+            #expect(inFlight)
+            try await Task.sleep(for: .milliseconds(300))
+            // The alarm, as the server records it from SNS.
+            try await ledger.run(
+                .raiseAlarm(
+                    alarm: try AlarmName("calstack-alb-unhealthy-hosts"), environment: try Environment("production"),
+                    service: try ServiceName("app"), reason: "UnHealthyHostCount >= 1 for 2 datapoints", changedAt: Date()),
+                signedWith: server)
+            let outcome = try await running.value
+            #expect(!outcome.succeeded)
+            #expect(outcome.failure?.contains("alarm calstack-alb-unhealthy-hosts fired during the rollout") == true, "\(outcome)")
+            #expect(outcome.failure?.contains("rolled back to \(before)") == true, "\(outcome)")
+        }
+        let now = ECSTaskDefinitionName.short(
+            try await ecs.describeService(cluster: cluster, service: "calstack-app", region: nil).taskDefinition)
+        #expect(now == revisions[0], "calstack-app runs the previous revision again")
+        let report = try await ledger.deployReport(id)
+        #expect(report.status == "rolled back")
+        #expect(report.alarm?.name == "calstack-alb-unhealthy-hosts")
+        #expect(report.timeline.map(\.event).contains("DeployFailed"))
+        #expect(report.lock != nil, "app is locked on production until someone looks")
+        #expect(try await ChainVerifier(pool: database.pool()).verify().ok)
+    }
 }

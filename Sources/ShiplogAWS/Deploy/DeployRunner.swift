@@ -13,6 +13,10 @@ import ShiplogLedger
 /// 3. `UpdateService` to the build's task definition, then follows `DescribeServices` until
 ///    the rollout completes, fails or times out, and records `DeploySucceeded` or
 ///    `DeployFailed` with the reason. An ECS refusal after the start is recorded as the failure.
+/// 4. When the target rolls back automatically and one of its alarms fires while the rollout is
+///    in progress, stops following it, records `DeployFailed` ("alarm X fired during the
+///    rollout"), and rolls the deploy back to the task definition that ran before (the same
+///    path as an alarm after a deploy: `RollbackStarted`, `UpdateService`, the outcome, a lock).
 public struct DeployRunner: Sendable {
     public let ledger: LedgerService
     public let ecs: ECSClient
@@ -47,6 +51,8 @@ public struct DeployRunner: Sendable {
         public var target: DeployTarget
         public var previousTaskDefinition: String
         public var taskDefinition: String
+        /// When it was started here: alarms raised since then count against it.
+        public var startedAt: Date
     }
 
     /// Runs deploy `id`, signing each step with `key` on behalf of `principal`.
@@ -78,6 +84,7 @@ public struct DeployRunner: Sendable {
             throw LedgerError(.gateClosed, "deploy \(id) may not start: " + gate.reasons.joined(separator: "; "), gate: gate)
         }
         let running = try await ecs.describeService(cluster: target.cluster, service: target.ecsService, region: target.region)
+        let startedAt = Date()
         try await ledger.run(
             .startDeploy(id: deployID, breakGlassReason: nil, previousTaskDefinition: running.taskDefinition),
             signedWith: key, for: principal)
@@ -85,7 +92,8 @@ public struct DeployRunner: Sendable {
             "deploy started on ECS",
             metadata: ["deploy": "\(id)", "from": "\(running.taskDefinition)", "to": "\(taskDefinition)"])
         return Started(
-            deployID: deployID, target: target, previousTaskDefinition: running.taskDefinition, taskDefinition: taskDefinition)
+            deployID: deployID, target: target, previousTaskDefinition: running.taskDefinition, taskDefinition: taskDefinition,
+            startedAt: startedAt)
     }
 
     /// Updates the service, follows the rollout and records the outcome, signed with `key`
@@ -95,16 +103,20 @@ public struct DeployRunner: Sendable {
         var outcome = Outcome(
             deployID: id, cluster: target.cluster, ecsService: target.ecsService, previousTaskDefinition: started.previousTaskDefinition,
             taskDefinition: started.taskDefinition, failure: nil)
+        var alarmDuringRollout: AlarmName?
         do {
             try await ecs.updateService(
                 cluster: target.cluster, service: target.ecsService, taskDefinition: started.taskDefinition, region: target.region)
             switch try await ecs.followRollout(
                 cluster: target.cluster, service: target.ecsService, taskDefinition: started.taskDefinition, region: target.region,
-                limit: rolloutLimit, interval: pollInterval)
+                limit: rolloutLimit, interval: pollInterval, interrupt: alarmCheck(started))
             {
             case .completed: break
             case .failed(let reason): outcome.failure = "the ECS rollout failed: \(reason)"
             case .timedOut: outcome.failure = "the ECS rollout did not finish within \(rolloutLimit)"
+            case .interrupted(let name):
+                alarmDuringRollout = try AlarmName(name)
+                outcome.failure = "alarm \(name) fired during the rollout"
             }
         } catch let error as AWSError {
             outcome.failure = error.message
@@ -116,6 +128,44 @@ public struct DeployRunner: Sendable {
             try await ledger.run(.succeedDeploy(id: started.deployID), signedWith: key, for: principal)
             logger.info("deploy succeeded on ECS", metadata: ["deploy": "\(id)"])
         }
+        if let alarm = alarmDuringRollout {
+            // Back to what ran before, as an alarm after a deploy would.
+            var rollbacks = Rollbacks(ledger: ledger, ecs: ecs, key: key)
+            rollbacks.pollInterval = pollInterval
+            rollbacks.rolloutLimit = rolloutLimit
+            rollbacks.logger = logger
+            do {
+                try await ledger.run(
+                    .startRollback(id: started.deployID, alarm: alarm, reason: "alarm \(alarm) fired during the rollout", automatic: true),
+                    signedWith: key, for: principal)
+                let back = try await rollbacks.carryOut(started.deployID)
+                outcome.failure = (outcome.failure ?? "")
+                    + (back.succeeded
+                        ? "; rolled back to \(ECSTaskDefinitionName.short(back.toTaskDefinition ?? started.previousTaskDefinition))"
+                        : "; the rollback failed: \(back.failure ?? "unknown")")
+            } catch let error as LedgerError {
+                // Auto-rollback off in the policy, or someone rolled it back first: say so.
+                outcome.failure = (outcome.failure ?? "") + "; not rolled back: \(error.message)"
+            }
+        }
         return outcome
+    }
+
+    /// For a target that rolls back automatically: names one of its alarms raised since the
+    /// deploy started, if any.
+    func alarmCheck(_ started: Started) -> (@Sendable () async throws -> String?)? {
+        let alarms = started.target.alarms ?? []
+        guard started.target.rollsBackAutomatically, !alarms.isEmpty else { return nil }
+        let ledger = ledger, since = started.startedAt
+        return {
+            for alarm in alarms {
+                let raised = try await ledger.events(of: .alarm(alarm)).contains { event in
+                    if case .alarmRaised(let raised) = event { return raised.raisedAt >= since }
+                    return false
+                }
+                if raised { return alarm.rawValue }
+            }
+            return nil
+        }
     }
 }

@@ -161,6 +161,7 @@ public struct Rollbacks: Sendable {
                 case .completed: break
                 case .failed(let reason): outcome.failure = "the ECS rollout back failed: \(reason)"
                 case .timedOut: outcome.failure = "the ECS rollout back did not finish within \(rolloutLimit)"
+                case .interrupted(let reason): outcome.failure = reason
                 }
             } catch let error as AWSError {
                 outcome.failure = error.message

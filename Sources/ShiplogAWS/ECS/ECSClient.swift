@@ -79,13 +79,18 @@ public struct ECSClient: Sendable {
         case completed
         case failed(String)
         case timedOut
+        /// `interrupt` answered (its answer: an alarm that fired meanwhile).
+        case interrupted(String)
     }
 
     /// Follows the service until its rollout of `taskDefinition` completes, fails, or `limit`
     /// passes, asking every `interval`.
+    ///
+    /// `interrupt` is asked after each look at a rollout still in progress; an answer stops
+    /// following it (`.interrupted`).
     public func followRollout(
         cluster: String, service: String, taskDefinition: String, region: String?, limit: Duration,
-        interval: Duration = .seconds(2)
+        interval: Duration = .seconds(2), interrupt: (@Sendable () async throws -> String?)? = nil
     ) async throws -> Rollout {
         let deadline = ContinuousClock.now + limit
         while true {
@@ -99,6 +104,7 @@ public struct ECSClient: Sendable {
             } else if !ECSTaskDefinitionName.same(current.taskDefinition, taskDefinition) {
                 return .failed("the service now runs \(current.taskDefinition), not \(taskDefinition): someone changed it meanwhile")
             }
+            if let interrupt, let reason = try await interrupt() { return .interrupted(reason) }
             guard ContinuousClock.now + interval < deadline else { return .timedOut }
             try await Task.sleep(for: interval)
         }
