@@ -17,44 +17,91 @@ import Testing
 /// PostgreSQL and moto.
 @Suite("Seed stories")
 struct SeedScenarioTests {
+    /// A team's ledger: an admin, `environment`'s policy, one approving person (with a Slack
+    /// user id when given), the pipeline's CI key and the server's key, enrolled.
+    struct Team {
+        let database: TestDatabase
+        let ledger: LedgerService
+        let admin = SigningKey.generate(), person = SigningKey.generate(), ci = SigningKey.generate(), server = SigningKey.generate()
+
+        static func make(
+            _ environment: String, policy: EnvironmentPolicy = EnvironmentPolicy(approvalsRequired: 1), person: String,
+            slackUser: String? = nil, ci: String, server: String = "shiplog-server"
+        ) async throws -> Team {
+            let database = try await TestDatabase.create()
+            let team = Team(database: database, ledger: LedgerService(store: LedgerStore(events: database.store())))
+            let ledger = team.ledger, admin = team.admin
+            _ = try await ledger.initialize(admin: "admin", key: admin)
+            try await ledger.setPolicy(environment: environment, policy: policy, key: admin)
+            _ = try await ledger.enrollApprover(
+                name: person, publicKey: team.person.publicKey.base64, slackUser: slackUser, environments: [environment],
+                kind: .person, key: admin)
+            _ = try await ledger.enrollApprover(
+                name: ci, publicKey: team.ci.publicKey.base64, slackUser: nil, environments: [environment], kind: .ci, key: admin)
+            _ = try await ledger.enrollApprover(
+                name: server, publicKey: team.server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+            return team
+        }
+    }
+
+    /// A team's ECS in moto: a cluster (its name and a tag, as tests share one moto), one
+    /// revision of `family` per image, and `service` running the first.
+    struct ECSService {
+        let endpoint: String
+        let ecs: ECSClient
+        let cluster: String
+        let service: String
+        /// The revisions, as `family:N`, in the order of the images.
+        let revisions: [String]
+
+        static func make(cluster name: String, family: String, container: String, images: [String], service: String) async throws
+            -> ECSService
+        {
+            struct Ignored: Decodable {}
+            struct Registered: Decodable {
+                struct Definition: Decodable { let taskDefinitionArn: String }
+                let taskDefinition: Definition
+            }
+            let endpoint = try MotoECS.endpoint()
+            let ecs = MotoECS.client(endpoint: endpoint)
+            let cluster = "\(name)-\(UUID().uuidString.prefix(6).lowercased())"
+            let _: Ignored = try await ecs.call("CreateCluster", region: nil, ["clusterName": cluster])
+            var revisions: [String] = []
+            for image in images {
+                let registered: Registered = try await ecs.call(
+                    "RegisterTaskDefinition", region: nil,
+                    ["family": family, "containerDefinitions": [["name": container, "image": image, "memory": 512]]])
+                revisions.append(ECSTaskDefinitionName.short(registered.taskDefinition.taskDefinitionArn))
+            }
+            let _: Ignored = try await ecs.call(
+                "CreateService", region: nil,
+                ["cluster": cluster, "serviceName": service, "taskDefinition": revisions[0], "desiredCount": 1])
+            return ECSService(endpoint: endpoint, ecs: ecs, cluster: cluster, service: service, revisions: revisions)
+        }
+
+        /// What the service runs now.
+        func running() async throws -> String {
+            ECSTaskDefinitionName.short(try await ecs.describeService(cluster: cluster, service: service, region: nil).taskDefinition)
+        }
+    }
+
+    /// `deploy/scripts/shiplog-gate.sh`.
+    static let gateScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appending(path: "deploy/scripts/shiplog-gate.sh").path
     /// Home Health Aid (`002_…`): the Flask backend runs on ECS as `backend-service`, task
     /// definition family `home-health-aid-backend`; CloudWatch alarm `staging-api-5xx-errors`
     /// watches it; their rollback is "update-service to the previous task-definition revision".
     /// Shiplog does that when the alarm fires after a deploy.
     @Test("Home Health Aid: a 5xx alarm after a staging deploy rolls backend-service back to the previous task-definition revision")
     func homeHealthAid() async throws {
-        let database = try await TestDatabase.create()
-        let ledger = LedgerService(store: LedgerStore(events: database.store()))
-        let admin = SigningKey.generate(), maria = SigningKey.generate(), ci = SigningKey.generate(), server = SigningKey.generate()
-        _ = try await ledger.initialize(admin: "admin", key: admin)
-        try await ledger.setPolicy(environment: "staging", policy: EnvironmentPolicy(approvalsRequired: 1), key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "maria", publicKey: maria.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .person, key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "github-actions", publicKey: ci.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .ci, key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "shiplog-server", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+        let team = try await Team.make("staging", person: "maria", ci: "github-actions")
+        let (database, ledger, admin, maria, ci, server) = (team.database, team.ledger, team.admin, team.person, team.ci, team.server)
 
         // Their ECS: staging-cluster, backend-service, two revisions of home-health-aid-backend.
-        let endpoint = try MotoECS.endpoint()
-        let ecs = MotoECS.client(endpoint: endpoint)
-        let cluster = "staging-cluster-\(UUID().uuidString.prefix(6).lowercased())"
-        struct Ignored: Decodable {}
-        let _: Ignored = try await ecs.call("CreateCluster", region: nil, ["clusterName": cluster])
-        var revisions: [String] = []
-        for image in ["home-health-aid-backend:a1b2c3", "home-health-aid-backend:d4e5f6"] {
-            struct Registered: Decodable {
-                struct Definition: Decodable { let taskDefinitionArn: String }
-                let taskDefinition: Definition
-            }
-            let registered: Registered = try await ecs.call(
-                "RegisterTaskDefinition", region: nil,
-                ["family": "home-health-aid-backend", "containerDefinitions": [["name": "backend", "image": image, "memory": 1024]]])
-            revisions.append(ECSTaskDefinitionName.short(registered.taskDefinition.taskDefinitionArn))
-        }
-        let _: Ignored = try await ecs.call(
-            "CreateService", region: nil,
-            ["cluster": cluster, "serviceName": "backend-service", "taskDefinition": revisions[0], "desiredCount": 1])
+        let place = try await ECSService.make(
+            cluster: "staging-cluster", family: "home-health-aid-backend", container: "backend",
+            images: ["home-health-aid-backend:a1b2c3", "home-health-aid-backend:d4e5f6"], service: "backend-service")
+        let (endpoint, ecs, cluster, revisions) = (place.endpoint, place.ecs, place.cluster, place.revisions)
 
         try await ledger.run(
             .setTarget(
@@ -80,10 +127,7 @@ struct SeedScenarioTests {
             try await ledger.approve(last, key: maria)
             #expect(try await runner.run(last, key: ci).succeeded)
         }
-        func running() async throws -> String {
-            ECSTaskDefinitionName.short(
-                try await ecs.describeService(cluster: cluster, service: "backend-service", region: nil).taskDefinition)
-        }
+        let running = place.running
         #expect(try await running() == revisions[1])
         let deployed = last
 
@@ -121,8 +165,8 @@ struct SeedScenarioTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appending(path: "out"), err = folder.appending(path: "err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -152,17 +196,8 @@ struct SeedScenarioTests {
     /// person's `shiplog rollback`.
     @Test("Alva: two staging deploys of alva-staging-task through the pipeline script, then a manual rollback to the first")
     func alva() async throws {
-        let database = try await TestDatabase.create()
-        let ledger = LedgerService(store: LedgerStore(events: database.store()))
-        let admin = SigningKey.generate(), priya = SigningKey.generate(), ci = SigningKey.generate(), server = SigningKey.generate()
-        _ = try await ledger.initialize(admin: "admin", key: admin)
-        try await ledger.setPolicy(environment: "staging", policy: EnvironmentPolicy(approvalsRequired: 1), key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "priya", publicKey: priya.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .person, key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "deploy-staging", publicKey: ci.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .ci, key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "shiplog-server", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+        let team = try await Team.make("staging", person: "priya", ci: "deploy-staging")
+        let (database, ledger, admin, priya, ci, server) = (team.database, team.ledger, team.admin, team.person, team.ci, team.server)
         let token = try await ledger.issueToken(
             id: "alva-github", label: "Alva's GitHub Actions", scopes: ["build", "migration", "deploy"], expiresAt: nil,
             environments: ["staging"], key: admin
@@ -173,36 +208,19 @@ struct SeedScenarioTests {
         try KeyFile.write(ci, to: keys + "/ci.key")
         try KeyFile.write(priya, to: keys + "/priya.key")
 
-        let endpoint = try MotoECS.endpoint()
-        let ecs = MotoECS.client(endpoint: endpoint)
-        let cluster = "alva-staging-cluster-\(UUID().uuidString.prefix(6).lowercased())"
-        struct Ignored: Decodable {}
-        struct Registered: Decodable {
-            struct Definition: Decodable { let taskDefinitionArn: String }
-            let taskDefinition: Definition
-        }
-        let _: Ignored = try await ecs.call("CreateCluster", region: nil, ["clusterName": cluster])
-        var revisions: [String] = []
-        for image in ["alva-web:1.0.0", "alva-web:1.1.0"] {
-            let registered: Registered = try await ecs.call(
-                "RegisterTaskDefinition", region: nil,
-                ["family": "alva-staging-task", "containerDefinitions": [["name": "web", "image": image, "memory": 1024]]])
-            revisions.append(ECSTaskDefinitionName.short(registered.taskDefinition.taskDefinitionArn))
-        }
-        let _: Ignored = try await ecs.call(
-            "CreateService", region: nil, ["cluster": cluster, "serviceName": "web", "taskDefinition": revisions[0], "desiredCount": 1])
+        let place = try await ECSService.make(
+            cluster: "alva-staging-cluster", family: "alva-staging-task", container: "web", images: ["alva-web:1.0.0", "alva-web:1.1.0"],
+            service: "web")
+        let (endpoint, cluster, revisions) = (place.endpoint, place.cluster, place.revisions)
         try await ledger.run(
             .setTarget(
                 environment: try Environment("staging"), service: try ServiceName("web"),
                 target: DeployTarget(cluster: cluster, ecsService: "web", region: "us-east-1")),
             signedWith: admin)
-        let running: @Sendable () async throws -> String = {
-            ECSTaskDefinitionName.short(try await ecs.describeService(cluster: cluster, service: "web", region: nil).taskDefinition)
-        }
+        let running = place.running
         let releases = [("1.0.0", revisions[0]), ("1.1.0", revisions[1])]
 
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appending(path: "deploy/scripts/shiplog-gate.sh").path
+        let script = Self.gateScript
         let shiplog = try TestProcesses.shiplogExecutable()
         let aws = [
             "DATABASE_URL": database.conninfo, "SHIPLOG_AWS_ENDPOINT": endpoint, "AWS_ACCESS_KEY_ID": "testing",
@@ -261,23 +279,14 @@ struct SeedScenarioTests {
     /// pipeline goes on, and the channel hears how it went.
     @Test("PicklesApp: a prod deploy waits for an approval pressed in Slack, and the team is told in the channel")
     func picklesApp() async throws {
-        let database = try await TestDatabase.create()
-        let ledger = LedgerService(store: LedgerStore(events: database.store()))
-        let admin = SigningKey.generate(), bot = SigningKey.generate()
-        _ = try await ledger.initialize(admin: "admin", key: admin)
-        try await ledger.setPolicy(environment: "prod", policy: EnvironmentPolicy(approvalsRequired: 1), key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "sam", publicKey: SigningKey.generate().publicKey.base64, slackUser: "U0SAM", environments: ["prod"], kind: .person,
-            key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "picklesapp-bot", publicKey: bot.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+        let team = try await Team.make("prod", person: "sam", slackUser: "U0SAM", ci: "picklesapp-ci", server: "picklesapp-bot")
+        let (database, ledger, admin, bot) = (team.database, team.ledger, team.admin, team.server)
         let token = try await ledger.issueToken(
             id: "picklesapp-github", label: "PicklesApp deploys", scopes: ["build", "deploy"], expiresAt: nil, environments: ["prod"],
             key: admin
         ).secret
         let secret = Array("picklesapp-signing-secret".utf8)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appending(path: "deploy/scripts/shiplog-gate.sh").path
+        let script = Self.gateScript
 
         let slack = SlackRecorder()
         try await slack.application().test(.live) { slackClient in
@@ -359,18 +368,9 @@ struct SeedScenarioTests {
     /// recorded applied.
     @Test("Alva review: the migration task's outcome comes first; a failed migration stops all four services' deploys, with the reason")
     func alvaReview() async throws {
-        let database = try await TestDatabase.create()
-        let ledger = LedgerService(store: LedgerStore(events: database.store()))
-        let admin = SigningKey.generate(), priya = SigningKey.generate(), ci = SigningKey.generate(), server = SigningKey.generate()
-        _ = try await ledger.initialize(admin: "admin", key: admin)
-        try await ledger.setPolicy(
-            environment: "staging", policy: EnvironmentPolicy(approvalsRequired: 1, requireMigrations: true), key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "priya", publicKey: priya.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .person, key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "deploy-staging", publicKey: ci.publicKey.base64, slackUser: nil, environments: ["staging"], kind: .ci, key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "shiplog-server", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+        let team = try await Team.make(
+            "staging", policy: EnvironmentPolicy(approvalsRequired: 1, requireMigrations: true), person: "priya", ci: "deploy-staging")
+        let (database, ledger, admin, priya, ci, server) = (team.database, team.ledger, team.admin, team.person, team.ci, team.server)
         let token = try await ledger.issueToken(
             id: "alva-github", label: "Alva", scopes: ["build", "migration", "deploy"], expiresAt: nil, environments: ["staging"], key: admin
         ).secret
@@ -413,8 +413,7 @@ struct SeedScenarioTests {
             await #expect(throws: LedgerError.self) { try await ledger.start(id, breakGlassReason: nil, key: ci) }
         }
         // The pipeline says so too, through the server: it waits, then fails with the reason.
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appending(path: "deploy/scripts/shiplog-gate.sh").path
+        let script = Self.gateScript
         try await ledger.cancel(blocked[0], reason: "retried by the pipeline", key: ci)
         let application = buildApplication(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0, botKey: server), pool: database.pool(maximumConnections: 8))
@@ -447,37 +446,13 @@ struct SeedScenarioTests {
     /// stops following it, records the deploy failed, and rolls it back to what ran before.
     @Test("CalStack: a failed health-check alarm during a production rollout rolls the deploy back automatically")
     func calStack() async throws {
-        let database = try await TestDatabase.create()
-        let ledger = LedgerService(store: LedgerStore(events: database.store()))
-        let admin = SigningKey.generate(), lead = SigningKey.generate(), ci = SigningKey.generate(), server = SigningKey.generate()
-        _ = try await ledger.initialize(admin: "admin", key: admin)
-        try await ledger.setPolicy(environment: "production", policy: EnvironmentPolicy(approvalsRequired: 1), key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "lead", publicKey: lead.publicKey.base64, slackUser: nil, environments: ["production"], kind: .person, key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "calstack-ci", publicKey: ci.publicKey.base64, slackUser: nil, environments: ["production"], kind: .ci, key: admin)
-        _ = try await ledger.enrollApprover(
-            name: "shiplog-server", publicKey: server.publicKey.base64, slackUser: nil, environments: [], kind: .slackBot, key: admin)
+        let team = try await Team.make("production", person: "lead", ci: "calstack-ci")
+        let (database, ledger, admin, lead, ci, server) = (team.database, team.ledger, team.admin, team.person, team.ci, team.server)
 
-        let endpoint = try MotoECS.endpoint()
-        let ecs = MotoECS.client(endpoint: endpoint)
-        let cluster = "calstack-production-\(UUID().uuidString.prefix(6).lowercased())"
-        struct Ignored: Decodable {}
-        struct Registered: Decodable {
-            struct Definition: Decodable { let taskDefinitionArn: String }
-            let taskDefinition: Definition
-        }
-        let _: Ignored = try await ecs.call("CreateCluster", region: nil, ["clusterName": cluster])
-        var revisions: [String] = []
-        for image in ["calstack-app:41", "calstack-app:42"] {
-            let registered: Registered = try await ecs.call(
-                "RegisterTaskDefinition", region: nil,
-                ["family": "calstack-app", "containerDefinitions": [["name": "app", "image": image, "memory": 512]]])
-            revisions.append(ECSTaskDefinitionName.short(registered.taskDefinition.taskDefinitionArn))
-        }
-        let _: Ignored = try await ecs.call(
-            "CreateService", region: nil,
-            ["cluster": cluster, "serviceName": "calstack-app", "taskDefinition": revisions[0], "desiredCount": 1])
+        let place = try await ECSService.make(
+            cluster: "calstack-production", family: "calstack-app", container: "app", images: ["calstack-app:41", "calstack-app:42"],
+            service: "calstack-app")
+        let (endpoint, ecs, cluster, revisions) = (place.endpoint, place.ecs, place.cluster, place.revisions)
         try await ledger.run(
             .setTarget(
                 environment: try Environment("production"), service: try ServiceName("app"),
@@ -529,9 +504,7 @@ struct SeedScenarioTests {
             #expect(outcome.failure?.contains("alarm calstack-alb-unhealthy-hosts fired during the rollout") == true, "\(outcome)")
             #expect(outcome.failure?.contains("rolled back to \(before)") == true, "\(outcome)")
         }
-        let now = ECSTaskDefinitionName.short(
-            try await ecs.describeService(cluster: cluster, service: "calstack-app", region: nil).taskDefinition)
-        #expect(now == revisions[0], "calstack-app runs the previous revision again")
+        #expect(try await place.running() == revisions[0], "calstack-app runs the previous revision again")
         let report = try await ledger.deployReport(id)
         #expect(report.status == "rolled back")
         #expect(report.alarm?.name == "calstack-alb-unhealthy-hosts")
