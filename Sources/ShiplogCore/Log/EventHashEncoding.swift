@@ -18,6 +18,12 @@ public enum EventHashEncoding {
     /// Appends `prev_hash || canonical(event)` to `buffer`: exactly the bytes SHA-256 runs over.
     public static func appendHashInput(previousHash: [UInt8], of event: RecordedEvent, to buffer: inout [UInt8]) {
         buffer.append(contentsOf: previousHash)
+        appendCanonical(event, to: &buffer)
+    }
+
+    /// Appends canonical(event): the chain's input without prev_hash, and the entry a leaf of
+    /// the log's Merkle tree covers (leaf = SHA-256(0x00 || canonical(event))).
+    public static func appendCanonical(_ event: RecordedEvent, to buffer: inout [UInt8]) {
         appendUInt64(UInt64(bitPattern: event.position), to: &buffer)
         withUnsafeBytes(of: event.id.uuid) { buffer.append(contentsOf: $0) }
         appendString(event.stream, to: &buffer)

@@ -20,7 +20,13 @@ public struct ChainVerifier: Sendable {
     /// the ledger counts (`LedgerJudge`: its signature, its signer's authority at that point,
     /// and that the domain would have decided exactly its events, which re-derives every
     /// start's gate). Signatures and hashes are checked on every core; the judge walks in order.
-    public func verify(chainOnly: Bool = false) async throws -> ChainVerification {
+    ///
+    /// It also rebuilds the log's Merkle tree from the rows and checks the stored tree commits
+    /// to the same root. With `since`, a checkpoint an auditor kept, it checks that the log
+    /// extends it: the rows rebuild its root at its size, and the stored tree's consistency
+    /// proof from it to the head verifies. A database owner can re-hash the chain after
+    /// rewriting an event; only a root held outside the database catches that.
+    public func verify(chainOnly: Bool = false, since checkpoint: Checkpoint? = nil) async throws -> ChainVerification {
         // Two connections reading one snapshot: appends committed while we walk are not seen,
         // so a live ledger is judged as it stood, head row included.
         let configuration = pool.configuration
@@ -36,6 +42,8 @@ public struct ChainVerifier: Sendable {
         // Read-only transactions: closing the connections when we return ends them.
 
         var chain = ChainState()
+        var tree = MerkleFrontier()
+        var checkpointRoot: [UInt8]? = checkpoint?.size == 0 ? tree.root : nil
         var walk = TrustWalk()
         var commands = 0, signatures = 0
         var failure: ChainFailure?
@@ -47,6 +55,8 @@ public struct ChainVerifier: Sendable {
             examine: { events in
                 for event in events {
                     if let broken = chain.consume(event) { return broken }
+                    tree.append(leafHash: LogTree.leafHash(of: event))
+                    if tree.size == checkpoint?.size { checkpointRoot = tree.root }
                 }
                 return nil
             },
@@ -62,12 +72,77 @@ public struct ChainVerifier: Sendable {
             })
         if let failure { return try await verdict(chain, failure, on: primary) }
         let head = try await EventStore.head(on: primary)
-        var verification = chain.verdict(chain.finish(head: head))
+        if let broken = chain.finish(head: head) { return chain.verdict(broken) }
+        if let broken = try await treeFailure(tree, on: primary) { return chain.verdict(broken) }
+        var verification = chain.verdict(nil)
+        if let checkpoint {
+            verification.since = try await extends(checkpoint, rebuiltRoot: checkpointRoot, head: tree, on: primary)
+            if !verification.since!.ok {
+                verification.ok = false
+                verification.reason = verification.since!.reason
+            }
+        }
         if !chainOnly {
             verification.commands = Int64(commands)
             verification.signatures = Int64(signatures)
         }
         return verification
+    }
+
+    /// Whether the stored Merkle tree is the one the rows make: its size, and its root at that
+    /// size. When the roots differ, names the first leaf whose stored hash is not its event's.
+    private func treeFailure(_ tree: MerkleFrontier, on connection: PostgresConnection) async throws -> ChainFailure? {
+        let size = try await LogTree.size(on: connection)
+        guard size == tree.size else {
+            return ChainFailure(
+                position: min(size, tree.size) + 1,
+                reason: "the Merkle tree holds \(size) leaves but the log \(tree.size) events: the tree was altered")
+        }
+        guard size > 0 else { return nil }
+        let stored = try await LogTree.root(size: size, on: connection)
+        guard stored != tree.root else { return nil }
+        var position: Int64 = 1
+        while position <= size {
+            let events = try await EventStore.read(fromPosition: position, limit: batchSize, on: connection)
+            let leaves = try await connection.query(
+                "SELECT idx, hash FROM shiplog_merkle WHERE level = 0 AND idx >= \(position - 1) ORDER BY idx LIMIT \(events.count)")
+            for ((index, hash), event) in zip(try leaves.decode((Int64, PostgresBytes).self), events)
+            where index != event.position - 1 || hash.bytes != LogTree.leafHash(of: event) {
+                return ChainFailure(
+                    position: event.position, reason: "its leaf in the stored Merkle tree is not its hash: the tree was altered")
+            }
+            position += Int64(max(events.count, 1))
+        }
+        return ChainFailure(
+            position: size, reason: "the stored Merkle tree's root is not the root of its leaves: the tree was altered")
+    }
+
+    /// Whether the log extends `checkpoint`: the rows rebuild its root, and the stored tree
+    /// proves the head consistent with it.
+    private func extends(
+        _ checkpoint: Checkpoint, rebuiltRoot: [UInt8]?, head: MerkleFrontier, on connection: PostgresConnection
+    ) async throws -> ChainVerification.Since {
+        var since = ChainVerification.Since(ok: false, size: checkpoint.size, rootHash: Base64.encode(checkpoint.rootHash))
+        guard checkpoint.size <= head.size, let rebuiltRoot else {
+            since.reason = "the checkpoint is of \(checkpoint.size) events but the log holds \(head.size): events it committed to were removed"
+            return since
+        }
+        guard rebuiltRoot == checkpoint.rootHash else {
+            since.reason =
+                "the first \(checkpoint.size) events do not make the checkpoint's root: history the checkpoint committed to was rewritten"
+            return since
+        }
+        let proof = try await LogTree.consistencyProof(old: checkpoint.size, new: head.size, on: connection)
+        guard
+            MerkleTree.verifyConsistency(
+                old: checkpoint.size, new: head.size, oldRoot: checkpoint.rootHash, newRoot: head.root, proof: proof)
+        else {
+            since.reason = "the stored tree's consistency proof from \(checkpoint.size) to \(head.size) does not verify"
+            return since
+        }
+        since.ok = true
+        since.proofLength = proof.count
+        return since
     }
 
     /// The verdict for `failure`: the good part is everything before it. A signature failure
@@ -103,9 +178,19 @@ public struct ChainVerification: Sendable, Codable, Hashable {
     /// Commands judged and signatures checked (nil for a chain-only walk or a failed one).
     public var commands: Int64?
     public var signatures: Int64?
+    /// With `--since`: whether the log extends the checkpoint the auditor kept.
+    public var since: Since?
+
+    public struct Since: Sendable, Codable, Hashable {
+        public var ok: Bool
+        public var size: Int64
+        public var rootHash: String
+        public var proofLength: Int?
+        public var reason: String?
+    }
 
     enum CodingKeys: String, CodingKey {
-        case ok, events, head, firstBadPosition, reason, commands, signatures
+        case ok, events, head, firstBadPosition, reason, commands, signatures, since
     }
 
     /// Spells out `null` for a clean ledger, as the documented JSON shape promises.
@@ -118,6 +203,7 @@ public struct ChainVerification: Sendable, Codable, Hashable {
         try container.encode(reason, forKey: .reason)
         try container.encodeIfPresent(commands, forKey: .commands)
         try container.encodeIfPresent(signatures, forKey: .signatures)
+        try container.encodeIfPresent(since, forKey: .since)
     }
 }
 

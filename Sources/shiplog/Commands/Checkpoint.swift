@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import ShiplogCrypto
+import ShiplogHTTP
+import ShiplogLedger
+
+/// `shiplog checkpoint`: a signed, witnessed commitment to the log, published outside the database.
+struct CheckpointCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint", abstract: "Sign, witness and publish a checkpoint of the log (C2SP tlog-checkpoint).",
+        subcommands: [Make.self, VerifierKey.self], defaultSubcommand: Make.self)
+}
+
+extension CheckpointCommand {
+    struct Make: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "make", abstract: "Make a checkpoint of the log as it stands (the default).",
+            discussion: """
+                Signs the Merkle tree's size and root with the checkpoint key, after checking that the \
+                tree extends the last checkpoint published (refused, exit 1, when history before it was \
+                rewritten); asks each witness to cosign it; records it and publishes it: DIR/checkpoint \
+                is the newest, DIR/checkpoints/SIZE each one. Prints the signed checkpoint.
+                """)
+
+        @OptionGroup var options: CheckpointOptions
+        @Flag(help: "Make one even when the log has not grown since the last.") var force = false
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        struct Report: Encodable {
+            var origin: String
+            var size: Int64
+            var rootHash: String
+            var previousSize: Int64?
+            var cosigners: [String]
+            var published: [String]
+            var new: Bool
+            var note: String
+        }
+
+        func run() async throws {
+            let http = HTTPClient(maxConcurrentTransfers: 4, label: "shiplog.checkpoint")
+            let checkpointer = try options.checkpointer(pool: try await database.open(maximumConnections: 2), http: http)
+            let made: Checkpointer.Made
+            do { made = try await checkpointer.checkpoint(evenIfUnchanged: force) } catch let error as CheckpointError {
+                FileHandle.standardError.write(Data("shiplog checkpoint: \(error.description)\n".utf8))
+                throw ExitCode(1)
+            }
+            if output.json {
+                return try JSONOutput.print(
+                    Report(
+                        origin: made.checkpoint.origin, size: made.checkpoint.size, rootHash: Base64.encode(made.checkpoint.rootHash),
+                        previousSize: made.previousSize, cosigners: made.cosigners, published: made.published, new: made.isNew,
+                        note: made.note.serialized))
+            }
+            print(made.note.serialized, terminator: "")
+            let what =
+                made.isNew
+                ? "checkpoint of \(made.checkpoint.size) events"
+                    + (made.cosigners.isEmpty ? "" : ", cosigned by \(made.cosigners.joined(separator: ", "))")
+                    + (made.published.isEmpty ? ", published nowhere (give --publish)" : ", published to \(made.published.joined(separator: ", "))")
+                : "the log has not grown since checkpoint \(made.checkpoint.size): nothing new signed (--force signs again)"
+            FileHandle.standardError.write(Data((what + "\n").utf8))
+        }
+    }
+
+    struct VerifierKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verifier-key",
+            abstract: "Print the checkpoint key as a note verifier key (name+hash+base64), for auditors and witnesses.")
+        @OptionGroup var options: CheckpointOptions
+
+        func run() async throws {
+            print(try options.signer().verifierKey.description)
+        }
+    }
+}
