@@ -12,7 +12,7 @@ struct Shiplog: AsyncParsableCommand {
             """,
         subcommands: [
             Keys.self, Initialize.self, Admins.self, Approvers.self, Policy.self, BuildCommand.self, MigrationCommand.self,
-            DeployCommand.self, RollbackCommand.self, TargetCommand.self, TokensCommand.self, CheckpointCommand.self, WitnessCommand.self, Lock.self, Unlock.self, Status.self, History.self, Show.self, Audit.self, Metrics.self,
+            DeployCommand.self, RollbackCommand.self, TargetCommand.self, TokensCommand.self, CheckpointCommand.self, WitnessCommand.self, ReceiptCommand.self, Lock.self, Unlock.self, Status.self, History.self, Show.self, Audit.self, Metrics.self,
             Verify.self, Projections.self, Events.self, Migrate.self, Database.self, Serve.self, Healthcheck.self, OutboxCommand.self,
             Bench.self,
         ]

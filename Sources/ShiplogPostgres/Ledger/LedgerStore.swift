@@ -34,9 +34,25 @@ public struct LedgerStore: Sendable {
         if let snapshotKey, !snapshotted.isEmpty {
             restored = try await StreamSnapshot.read(snapshotted, signedBy: snapshotKey, on: connection)
         }
-        let ordered = requested.sorted { $0.name < $1.name }
-        let names = ordered.map(\.name), after = ordered.map { restored[$0]?.version ?? 0 }
-        let recorded = try EventStore.decode(
+        let recorded = try await commands(on: requested, after: { restored[$0]?.version ?? 0 }, on: connection)
+        let micros = try await connection.query(
+            "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")[0].decode(Int64.self, at: 0)
+        var loaded = LoadedStreams(judging: recorded, streams: requested, restored: restored)
+        loaded.databaseTime = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        if let snapshotKey, !snapshotted.isEmpty {
+            await StreamSnapshot.refresh(loaded, recorded: recorded, restored: restored, signedBy: snapshotKey, on: connection)
+        }
+        return loaded
+    }
+
+    /// The events of `streams` (after the version `after` gives each), with the rest of every
+    /// command that wrote to them, in log order: what judging those streams takes.
+    public static func commands(
+        on streams: Set<LedgerStream>, after: (LedgerStream) -> Int64 = { _ in 0 }, on connection: PostgresConnection
+    ) async throws -> [RecordedEvent] {
+        let ordered = streams.sorted { $0.name < $1.name }
+        let names = ordered.map(\.name), after = ordered.map(after)
+        return try EventStore.decode(
             await connection.query(
                 """
                 WITH own AS (
@@ -57,14 +73,6 @@ public struct LedgerStore: Sendable {
                                 OFFSET 0) e ON true
                 ORDER BY 1
                 """))
-        let micros = try await connection.query(
-            "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")[0].decode(Int64.self, at: 0)
-        var loaded = LoadedStreams(judging: recorded, streams: requested, restored: restored)
-        loaded.databaseTime = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
-        if let snapshotKey, !snapshotted.isEmpty {
-            await StreamSnapshot.refresh(loaded, recorded: recorded, restored: restored, signedBy: snapshotKey, on: connection)
-        }
-        return loaded
     }
 
     /// Appends `decision`, the domain's decision for the signed intent `signed`, atomically.

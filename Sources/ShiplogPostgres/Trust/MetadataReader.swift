@@ -98,3 +98,10 @@ enum MetadataReader {
         return String(validating: out, as: UTF8.self)
     }
 }
+
+/// The command an event belongs to, as its metadata names it.
+public enum CommandMetadata {
+    public static func commandID(_ metadata: String) -> UUID? {
+        MetadataReader.envelope(metadata)?.0.commandID
+    }
+}
