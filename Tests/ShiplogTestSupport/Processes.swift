@@ -31,12 +31,17 @@ public enum TestProcesses {
     /// Starts the real `shiplog serve` on `port` with `settings` over this process's
     /// environment (no `SHIPLOG_HOME` of the machine's: the tests give the database).
     public static func serve(port: Int, _ settings: [String: String]) throws -> Process {
+        try start(["serve", "--port", String(port)], settings)
+    }
+
+    /// Starts the real `shiplog` with `arguments` in the background (a witness, a server).
+    public static func start(_ arguments: [String], _ settings: [String: String] = [:]) throws -> Process {
         var environment = ProcessInfo.processInfo.environment
         environment["SHIPLOG_HOME"] = "/nonexistent/shiplog-home"
         environment.merge(settings) { $1 }
         let server = Process()
         server.executableURL = URL(fileURLWithPath: try shiplogExecutable())
-        server.arguments = ["serve", "--port", String(port)]
+        server.arguments = arguments
         server.environment = environment
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice

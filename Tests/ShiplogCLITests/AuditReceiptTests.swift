@@ -1,0 +1,265 @@
+import Foundation
+import ShiplogHTTP
+import ShiplogTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Issue 12 through the real binary: signed checkpoints cosigned by a real witness process, a
+/// prod deploy's receipt checked offline, and the database owner's rewrite caught.
+@Suite("Audit receipts: checkpoints, witnesses and offline proof")
+struct AuditReceiptTests {
+    /// The CLI story's ledger, a checkpoint key, a publish directory, and witness w1 running.
+    struct Setup {
+        let ledger: LedgerStoryTests.Ledger
+        let witness: Process
+        let witnessURL: String
+        let logKey: String
+        let witnessKey: String
+        let published: URL
+
+        var checkpointArguments: [String] {
+            ["--checkpoint-key", ledger.key("checkpoint"), "--publish", published.path, "--witness", "\(witnessURL),\(witnessKey)"]
+        }
+
+        func checkpoint() async throws -> ShiplogRun {
+            try await ledger.shiplog.run(["checkpoint"] + checkpointArguments)
+        }
+
+        func verify(_ receipt: URL, _ extra: [String] = []) async throws -> ShiplogRun {
+            try await ledger.shiplog.run(["receipt", "verify", receipt.path, "--ledger-key", logKey, "--witness-key", witnessKey] + extra)
+        }
+
+        func file(_ name: String) -> URL { ledger.keys.appending(path: name) }
+
+        func stop() {
+            kill(witness.processIdentifier, SIGTERM)
+            witness.waitUntilExit()
+        }
+    }
+
+    static func setup() async throws -> Setup {
+        let ledger = try await LedgerStoryTests.ledger()
+        for name in ["checkpoint", "w1", "w2"] { try await ledger.ok("keys", "generate", "--out", ledger.key(name)) }
+        let logKey = try await ledger.ok("checkpoint", "verifier-key", "--checkpoint-key", ledger.key("checkpoint"))
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let witnessKey = try await ledger.ok("witness", "verifier-key", "--key", ledger.key("w1"))
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = TestProcesses.freePort()
+        let witness = try TestProcesses.start([
+            "witness", "serve", "--key", ledger.key("w1"), "--log", logKey, "--state", ledger.keys.appending(path: "w1.json").path,
+            "--port", String(port),
+        ])
+        let url = "http://127.0.0.1:\(port)"
+        for _ in 0..<300 {
+            if (try? await HTTPClient().send(ShiplogHTTP.HTTPRequest(url: url + "/healthz"), retry: .never))?.status == 200 {
+                return Setup(
+                    ledger: ledger, witness: witness, witnessURL: url, logKey: logKey, witnessKey: witnessKey,
+                    published: ledger.keys.appending(path: "published"))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        kill(witness.processIdentifier, SIGTERM)
+        throw TestDatabaseError("shiplog witness serve did not answer /healthz within 30 s")
+    }
+
+    /// carol requests web 1.2.3 to prod, alice and bob approve, carol starts, it succeeds.
+    static func deploy(_ ledger: LedgerStoryTests.Ledger) async throws -> String {
+        let id = try await ledger.request()
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("bob"))
+        try await ledger.ok("deploy", "start", id, "--key", ledger.key("carol"))
+        try await ledger.ok("deploy", "succeed", id, "--key", ledger.key("carol"))
+        return id
+    }
+
+    /// The receipt's JSON, changed by `change`, written to a new file.
+    static func tampered(_ receipt: URL, as name: String, in setup: Setup, _ change: (inout [[String: Any]]) throws -> Void) throws -> URL {
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: receipt)) as? [String: Any])
+        var entries = try #require(object["entries"] as? [[String: Any]])
+        try change(&entries)
+        object["entries"] = entries
+        let url = setup.file(name)
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        return url
+    }
+
+    static func payload(_ entry: [String: Any]) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data((entry["payload"] as? String ?? "").utf8)) as? [String: Any])
+    }
+
+    @Test("a prod deploy's receipt verifies offline; each tampering fails and says why")
+    func receiptVerifiesAndTamperingFails() async throws {
+        let setup = try await Self.setup()
+        defer { setup.stop() }
+        let ledger = setup.ledger
+        let id = try await Self.deploy(ledger)
+        let made = try await setup.checkpoint()
+        #expect(made.status == 0, "\(made)")
+        #expect(made.stderr.contains("cosigned by shiplog-witness/"), "\(made)")
+        #expect(FileManager.default.fileExists(atPath: setup.published.appending(path: "checkpoint").path))
+
+        let receipt = setup.file("receipt.json")
+        try await ledger.ok("receipt", id, "--out", receipt.path)
+        let good = try await setup.verify(receipt, ["--quorum", "1"])
+        #expect(good.status == 0, "\(good)")
+        #expect(good.stdout.hasPrefix("OK: deploy \(id): web 1.2.3 (\(LedgerStoryTests.digest)) to prod, requested by carol"), "\(good)")
+        #expect(good.stdout.contains("approved by alice, bob (2 required), started by carol, succeeded"), "\(good)")
+        #expect(good.stdout.contains("cosigned by shiplog-witness/"))
+        // Needs nothing but the file and the keys: no database, no network.
+        let offline = try await ShiplogBinary(environment: ["SHIPLOG_HOME": "/nonexistent", "DATABASE_URL": "postgresql://nowhere.invalid/x"])
+            .run(["receipt", "verify", receipt.path, "--ledger-key", setup.logKey, "--witness-key", setup.witnessKey])
+        #expect(offline.status == 0, "\(offline)")
+
+        // An approval's signature altered.
+        let alteredSignature = try Self.tampered(receipt, as: "signature.json", in: setup) { entries in
+            let index = try #require(entries.firstIndex { $0["type"] as? String == "DeployApproved" })
+            var payload = try Self.payload(entries[index])
+            let signature = try #require(payload["signature"] as? String)
+            payload["signature"] = (signature.hasPrefix("A") ? "B" : "A") + signature.dropFirst()
+            entries[index]["payload"] = String(decoding: try JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]), as: UTF8.self)
+        }
+        var run = try await setup.verify(alteredSignature)
+        #expect(run.status == 1)
+        #expect(run.stdout.hasPrefix("FAILS: event "), "\(run)")
+        #expect(run.stdout.contains("(DeployApproved on deploy-\(id)) is not in the checkpoint's tree"), "\(run)")
+        #expect(run.stdout.contains("may not start: needs 2 approvals, has 1 of 2"), "\(run)")
+
+        // An approval removed: the quorum falls short.
+        let removed = try Self.tampered(receipt, as: "removed.json", in: setup) { entries in
+            entries.remove(at: try #require(entries.lastIndex { $0["type"] as? String == "DeployApproved" }))
+        }
+        run = try await setup.verify(removed)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("the deploy's events are not all here"), "\(run)")
+        #expect(run.stdout.contains("DeployStarted at"), "\(run)")
+        #expect(run.stdout.contains("needs 2 approvals, has 1 of 2 (alice)"), "\(run)")
+
+        // The artifact digest changed.
+        let digest = try Self.tampered(receipt, as: "digest.json", in: setup) { entries in
+            for index in entries.indices where entries[index]["type"] as? String == "BuildRecorded" {
+                entries[index]["payload"] = (entries[index]["payload"] as? String ?? "").replacingOccurrences(
+                    of: LedgerStoryTests.digest, with: LedgerStoryTests.otherDigest)
+            }
+        }
+        run = try await setup.verify(digest)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("(BuildRecorded on build-web/1.2.3) is not in the checkpoint's tree"), "\(run)")
+        #expect(run.stdout.contains("BuildRecorded at"), "\(run)")
+
+        // An inclusion proof altered.
+        let proof = try Self.tampered(receipt, as: "proof.json", in: setup) { entries in
+            let index = try #require(entries.firstIndex { $0["type"] as? String == "DeployStarted" })
+            var hashes = try #require(entries[index]["proof"] as? [String])
+            hashes[0] = Data(repeating: 7, count: 32).base64EncodedString()
+            entries[index]["proof"] = hashes
+        }
+        run = try await setup.verify(proof)
+        #expect(run.status == 1)
+        #expect(run.stdout.hasPrefix("FAILS: event "), "\(run)")
+        #expect(run.stdout.contains("(DeployStarted on deploy-\(id)) is not in the checkpoint's tree"), "\(run)")
+
+        // A checkpoint signed by another key.
+        try await ledger.ok("keys", "generate", "--out", ledger.key("impostor"))
+        let origin = try #require(setup.logKey.split(separator: "+").first)
+        let impostor = try await ledger.ok(
+            "checkpoint", "verifier-key", "--checkpoint-key", ledger.key("impostor"), "--origin", String(origin)
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        run = try await ledger.shiplog.run(["receipt", "verify", receipt.path, "--ledger-key", impostor])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("the checkpoint is not signed by the ledger key \(impostor)"), "\(run)")
+
+        // A witness that did not cosign, with --quorum 1.
+        let absent = try await ledger.ok("witness", "verifier-key", "--key", ledger.key("w2")).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        run = try await ledger.shiplog.run([
+            "receipt", "verify", receipt.path, "--ledger-key", setup.logKey, "--witness-key", absent, "--quorum", "1",
+        ])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("cosigned by 0 of the witnesses given, 1 required (--quorum); missing: shiplog-witness/"), "\(run)")
+        // The --json verdict lists every problem.
+        let json = try await ledger.shiplog.run(["receipt", "verify", removed.path, "--ledger-key", setup.logKey, "--json"])
+        #expect(try json.jsonObject()["ok"] as? Bool == false)
+        #expect((try json.jsonObject()["problems"] as? [String])?.count ?? 0 >= 2)
+    }
+
+    @Test("a receipt needs a checkpoint that covers the deploy; an unknown deploy is refused")
+    func receiptNeedsACheckpoint() async throws {
+        let ledger = try await LedgerStoryTests.ledger()
+        let id = try await ledger.request()
+        var run = try await ledger.shiplog.run(["receipt", id])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("no checkpoint yet: make one with shiplog checkpoint"), "\(run)")
+        try await ledger.ok("keys", "generate", "--out", ledger.key("checkpoint"))
+        try await ledger.ok("checkpoint", "--checkpoint-key", ledger.key("checkpoint"))
+        try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
+        run = try await ledger.shiplog.run(["receipt", id])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("make a new one with shiplog checkpoint"), "\(run)")
+        run = try await ledger.shiplog.run(["receipt", "d-nosuchdeploy"])
+        #expect(run.status == 4, "\(run)")
+    }
+
+    @Test("the database owner rewrites an old event and re-hashes everything: verify passes, verify --since and the witness do not")
+    func databaseOwnersRewrite() async throws {
+        let setup = try await Self.setup()
+        defer { setup.stop() }
+        let ledger = setup.ledger
+        try await ledger.ok("events", "append", "--stream", "release-notes", "--type", "Note", "--data", #"{"text":"web 1.2.3 is out"}"#)
+        _ = try await Self.deploy(ledger)
+        #expect(try await setup.checkpoint().status == 0)
+        let kept = setup.file("kept-checkpoint")
+        try FileManager.default.copyItem(at: setup.published.appending(path: "checkpoint"), to: kept)
+        try await ledger.ok("deploy", "request", "--service", "web", "--env", "staging", "--version", "1.2.3", "--key", ledger.key("carol"))
+
+        // The owner rewrites the note, re-hashes the chain from there, rebuilds the Merkle tree
+        // with the database's own function, and drops the checkpoints the database held.
+        let connection = try await ledger.database.connect()
+        let position = try await connection.query("SELECT position FROM events WHERE type = 'Note'")[0].decode(Int64.self, at: 0)
+        try await ledger.database.tamper(
+            """
+            UPDATE events SET payload = '{"text":"web 1.2.2 is out"}' WHERE position = \(position);
+            DO $$
+            DECLARE e events; previous bytea;
+            BEGIN
+                SELECT hash INTO previous FROM events WHERE position = \(position) - 1;
+                FOR e IN SELECT * FROM events WHERE position >= \(position) ORDER BY position LOOP
+                    previous := sha256(previous || shiplog_canonical(e));
+                    UPDATE events SET hash = previous, prev_hash = (SELECT hash FROM events WHERE position = e.position - 1)
+                     WHERE position = e.position;
+                END LOOP;
+                UPDATE shiplog_head SET hash = previous;
+            END
+            $$;
+            DELETE FROM shiplog_merkle;
+            UPDATE shiplog_merkle_head SET size = 0, frontier = '{}';
+            SELECT shiplog_merkle_extend(NULL);
+            DELETE FROM shiplog_checkpoints;
+            """)
+
+        // verify alone cannot tell.
+        let plain = try await ledger.shiplog.run(["verify"])
+        #expect(plain.status == 0, "\(plain)")
+        #expect(plain.stdout.hasPrefix("ok: "))
+        // The checkpoint the auditor kept can.
+        let since = try await ledger.shiplog.run(["verify", "--since", kept.path, "--ledger-key", setup.logKey])
+        #expect(since.status == 1, "\(since)")
+        #expect(since.stdout.contains("REWRITTEN: the log does not extend checkpoint"), "\(since)")
+        #expect(since.stdout.contains("history the checkpoint committed to was rewritten"), "\(since)")
+        // The ledger's own checkpointer refuses against what it published...
+        let refused = try await setup.checkpoint()
+        #expect(refused.status == 1, "\(refused)")
+        #expect(refused.stderr.contains("history before it was rewritten; not signing"), "\(refused)")
+        // ...and with the published copy out of the way too, the witness refuses the fork.
+        let fresh = setup.file("fresh-publish")
+        let forked = try await ledger.shiplog.run([
+            "checkpoint", "--checkpoint-key", ledger.key("checkpoint"), "--publish", fresh.path, "--witness", "\(setup.witnessURL),\(setup.witnessKey)",
+        ])
+        #expect(forked.status == 1, "\(forked)")
+        #expect(forked.stderr.contains("refused the checkpoint (HTTP 422)"), "\(forked)")
+        #expect(forked.stderr.contains("FORK"), "\(forked)")
+        #expect(!FileManager.default.fileExists(atPath: fresh.appending(path: "checkpoint").path))
+    }
+}
