@@ -43,6 +43,7 @@ public struct ChainVerifier: Sendable {
 
         var chain = ChainState()
         var tree = MerkleFrontier()
+        var leaves: [UInt8] = []
         var checkpointRoot: [UInt8]? = checkpoint?.size == 0 ? tree.root : nil
         var walk = TrustWalk()
         var commands = 0, signatures = 0
@@ -55,7 +56,9 @@ public struct ChainVerifier: Sendable {
             examine: { events in
                 for event in events {
                     if let broken = chain.consume(event) { return broken }
-                    tree.append(leafHash: LogTree.leafHash(of: event))
+                    let leaf = LogTree.leafHash(of: event)
+                    leaves += leaf
+                    tree.append(leafHash: leaf)
                     if tree.size == checkpoint?.size { checkpointRoot = tree.root }
                 }
                 return nil
@@ -73,7 +76,7 @@ public struct ChainVerifier: Sendable {
         if let failure { return try await verdict(chain, failure, on: primary) }
         let head = try await EventStore.head(on: primary)
         if let broken = chain.finish(head: head) { return chain.verdict(broken) }
-        if let broken = try await treeFailure(tree, on: primary) { return chain.verdict(broken) }
+        if let broken = try await treeFailure(leaves: leaves, on: primary) { return chain.verdict(broken) }
         var verification = chain.verdict(nil)
         if let checkpoint {
             verification.since = try await extends(checkpoint, rebuiltRoot: checkpointRoot, head: tree, on: primary)
@@ -89,32 +92,61 @@ public struct ChainVerifier: Sendable {
         return verification
     }
 
-    /// Whether the stored Merkle tree is the one the rows make: its size, and its root at that
-    /// size. When the roots differ, names the first leaf whose stored hash is not its event's.
-    private func treeFailure(_ tree: MerkleFrontier, on connection: PostgresConnection) async throws -> ChainFailure? {
+    /// Whether the stored Merkle tree is the one the rows make: every stored node, level by
+    /// level, against the hashes rebuilt from the events' leaves (`leaves`, 32 bytes each, in
+    /// position order). Names the first position a wrong node covers.
+    private func treeFailure(leaves: [UInt8], on connection: PostgresConnection) async throws -> ChainFailure? {
+        let count = Int64(leaves.count / MerkleTree.hashSize)
         let size = try await LogTree.size(on: connection)
-        guard size == tree.size else {
+        guard size == count else {
             return ChainFailure(
-                position: min(size, tree.size) + 1,
-                reason: "the Merkle tree holds \(size) leaves but the log \(tree.size) events: the tree was altered")
+                position: min(size, count) + 1,
+                reason: "the Merkle tree holds \(size) leaves but the log \(count) events: the tree was altered")
         }
-        guard size > 0 else { return nil }
-        let stored = try await LogTree.root(size: size, on: connection)
-        guard stored != tree.root else { return nil }
-        var position: Int64 = 1
-        while position <= size {
-            let events = try await EventStore.read(fromPosition: position, limit: batchSize, on: connection)
-            let leaves = try await connection.query(
-                "SELECT idx, hash FROM shiplog_merkle WHERE level = 0 AND idx >= \(position - 1) ORDER BY idx LIMIT \(events.count)")
-            for ((index, hash), event) in zip(try leaves.decode((Int64, PostgresBytes).self), events)
-            where index != event.position - 1 || hash.bytes != LogTree.leafHash(of: event) {
-                return ChainFailure(
-                    position: event.position, reason: "its leaf in the stored Merkle tree is not its hash: the tree was altered")
+        var level = leaves
+        var depth: Int64 = 0
+        while level.count >= MerkleTree.hashSize {
+            let width = Int64(level.count / MerkleTree.hashSize)
+            var index: Int64 = 0
+            while index < width {
+                let rows = try await connection.query(
+                    """
+                    SELECT idx, hash FROM shiplog_merkle WHERE level = \(depth) AND idx >= \(index)
+                     ORDER BY idx LIMIT \(batchSize)
+                    """)
+                let stored = try rows.decode((Int64, PostgresBytes).self)
+                for (storedIndex, hash) in stored where storedIndex < width {
+                    let at = Int(storedIndex) * MerkleTree.hashSize
+                    if storedIndex != index || !hash.bytes.elementsEqual(level[at..<(at + MerkleTree.hashSize)]) {
+                        let first = min(storedIndex, index) << depth
+                        return ChainFailure(
+                            position: first + 1,
+                            reason: depth == 0
+                                ? "its leaf in the stored Merkle tree is not its hash: the tree was altered"
+                                : "the stored Merkle tree's node over positions \(first + 1)–\(first + (1 << depth)) is not the hash of its events: the tree was altered"
+                        )
+                    }
+                    index += 1
+                }
+                if stored.count < batchSize { break }
             }
-            position += Int64(max(events.count, 1))
+            guard index == width else {
+                return ChainFailure(
+                    position: (index << depth) + 1, reason: "the stored Merkle tree lacks a node over this position: the tree was altered")
+            }
+            var next: [UInt8] = []
+            next.reserveCapacity(level.count / 2)
+            var pair = 0
+            while pair + 2 * MerkleTree.hashSize <= level.count {
+                next += MerkleTree.nodeHash(
+                    Array(level[pair..<(pair + MerkleTree.hashSize)]),
+                    Array(level[(pair + MerkleTree.hashSize)..<(pair + 2 * MerkleTree.hashSize)]))
+                pair += 2 * MerkleTree.hashSize
+            }
+            level = next
+            depth += 1
         }
-        return ChainFailure(
-            position: size, reason: "the stored Merkle tree's root is not the root of its leaves: the tree was altered")
+        return nil
     }
 
     /// Whether the log extends `checkpoint`: the rows rebuild its root, and the stored tree

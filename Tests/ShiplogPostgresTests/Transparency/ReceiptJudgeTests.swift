@@ -1,0 +1,96 @@
+import Foundation
+import ShiplogCore
+import ShiplogCrypto
+import ShiplogLedger
+import Testing
+
+@testable import ShiplogPostgres
+
+/// Receipts judged as the ledger judges: a start the log holds but the gate never allowed
+/// cannot be proven, and the Merkle tree the database keeps is the one its rows make.
+@Suite("Receipts and the Merkle tree, against a real ledger")
+struct ReceiptJudgeTests {
+    let prod = try! Environment("prod")
+    let web = try! ServiceName("web")
+
+    func checkpointer(_ story: TrustStory) throws -> Checkpointer {
+        try Checkpointer(
+            pool: PostgresPool(configuration: story.login, maximumConnections: 2),
+            signer: NoteSigner(name: "ledger.example/prod", key: .generate()))
+    }
+
+    @Test("an approver revoked before the start: the receipt of that start fails and names why")
+    func revokedBeforeTheStart() async throws {
+        let story = try await TrustStory.make()
+        let id = try await story.request()
+        try await story.ledger.approve(id.rawValue, key: story.alice)
+        try await story.ledger.approve(id.rawValue, key: story.bob)
+        try await story.ledger.revokeApprover(name: "bob", reason: "left the team", key: story.admin)
+        // The database role writes the start the gate would now refuse, signed by the CI key.
+        let started = LedgerEvent.deployStarted(
+            .init(
+                deployID: id, environment: prod, service: web, version: try ServiceVersion("1.2.3"),
+                artifact: try ArtifactDigest(TrustStory.digest), approvedBy: [try ActorName("alice"), try ActorName("bob")],
+                breakGlass: false, breakGlassReason: nil, startedBy: try story.actor("ci", story.ci), startedAt: Date()))
+        let forged = try await story.forger.append(
+            [(.deploy(id), started)], as: .startDeploy(id: id, breakGlassReason: nil), signedWith: story.ci)
+
+        let checkpointer = try checkpointer(story)
+        let made = try await checkpointer.checkpoint()
+        #expect(made.checkpoint.size == forged)
+        let receipt = try await checkpointer.pool.withConnection { try await ReceiptBuilder.receipt(for: id, on: $0) }
+        #expect(receipt.entries.contains { $0.position == forged })
+        let verdict = ReceiptVerifier.verify(receipt, ledgerKey: checkpointer.signer.verifierKey, witnessKeys: [], quorum: 0)
+        #expect(!verdict.ok)
+        #expect(verdict.summary.hasPrefix("FAILS: DeployStarted at \(forged) does not count"), "\(verdict)")
+        #expect(verdict.summary.contains("needs 2 approvals, has 1 of 2 (alice)"), "\(verdict)")
+        #expect(verdict.summary.contains("bob"), "\(verdict)")
+    }
+
+    @Test("the tree the trigger keeps under concurrent group commits is the one the rows make, and its proofs verify")
+    func treeUnderGroupCommit() async throws {
+        let story = try await TrustStory.make(maximumConnections: 8, groupCommit: true)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for round in 0..<10 {
+                        try await story.forger.appendUnsigned(stream: "notes-\(writer)", type: "Note", payload: #"{"round":\#(round)}"#)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let connection = try await story.database.connect()
+        let events = try await EventStore.read(fromPosition: 1, limit: 10_000, on: connection)
+        var frontier = MerkleFrontier()
+        for event in events { frontier.append(leafHash: LogTree.leafHash(of: event)) }
+        let size = try await LogTree.size(on: connection)
+        #expect(size == Int64(events.count))
+        #expect(try await LogTree.root(size: size, on: connection) == frontier.root)
+        let rows = try await connection.query("SELECT count(*) FROM shiplog_merkle")[0].decode(Int64.self, at: 0)
+        #expect(rows == 2 * size - Int64(size.nonzeroBitCount))
+        for event in events where event.position % 7 == 0 {
+            let proof = try await LogTree.inclusionProof(position: event.position, size: size, on: connection)
+            #expect(
+                MerkleTree.verifyInclusion(
+                    leafHash: LogTree.leafHash(of: event), index: event.position - 1, size: size, proof: proof, root: frontier.root))
+        }
+        #expect(try await story.verify().ok)
+        // The tree is append-only too, for the application role.
+        let login = try await PostgresConnection.connect(story.login)
+        await #expect(throws: PostgresError.self) { try await login.query("DELETE FROM shiplog_merkle") }
+        await #expect(throws: PostgresError.self) { try await login.query("SELECT shiplog_merkle_extend(NULL)") }
+    }
+
+    @Test("a Merkle leaf changed behind the triggers: verify names its position")
+    func alteredTree() async throws {
+        let story = try await TrustStory.make()
+        let connection = try await story.database.connect()
+        try await connection.execute(
+            unsafeSQL: "SET session_replication_role = replica; UPDATE shiplog_merkle SET hash = sha256('x') WHERE level = 0 AND idx = 2")
+        let verification = try await story.verify()
+        #expect(!verification.ok)
+        #expect(verification.firstBadPosition == 3)
+        #expect(verification.reason?.contains("its leaf in the stored Merkle tree is not its hash") == true, "\(verification)")
+    }
+}
