@@ -3,6 +3,8 @@
 set -euo pipefail
 
 packages=(libpq-dev libcurl4-openssl-dev libsodium-dev postgresql postgresql-contrib pkg-config curl jq python3)
+# Go and its x/mod: the tests check checkpoints and proofs with Go's sumdb/note and sumdb/tlog.
+packages+=(golang-go golang-golang-x-mod-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

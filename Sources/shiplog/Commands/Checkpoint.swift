@@ -3,12 +3,13 @@ import Foundation
 import ShiplogCrypto
 import ShiplogHTTP
 import ShiplogLedger
+import ShiplogPostgres
 
 /// `shiplog checkpoint`: a signed, witnessed commitment to the log, published outside the database.
 struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint", abstract: "Sign, witness and publish a checkpoint of the log (C2SP tlog-checkpoint).",
-        subcommands: [Make.self, VerifierKey.self], defaultSubcommand: Make.self)
+        subcommands: [Make.self, VerifierKey.self, Prove.self], defaultSubcommand: Make.self)
 }
 
 extension CheckpointCommand {
@@ -72,6 +73,31 @@ extension CheckpointCommand {
 
         func run() async throws {
             print(try options.signer().verifierKey.description)
+        }
+    }
+
+    struct Prove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a consistency proof between two tree sizes (base64 hashes, one per line, RFC 6962 order).",
+            discussion: """
+                What a witness or an auditor holding the checkpoint of --from needs to check that the \
+                checkpoint of --to extends it (Go: tlog.CheckTree). --to defaults to the tree's size now.
+                """)
+        @Option(help: "The older tree size.") var from: Int64
+        @Option(help: "The newer tree size (default: the tree now).") var to: Int64?
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let pool = try await database.open(maximumConnections: 1)
+            let proof = try await pool.withConnection { connection in
+                let size = try await LogTree.size(on: connection)
+                let to = self.to ?? size
+                guard from >= 1, from <= to, to <= size else {
+                    throw ValidationError("--from and --to must satisfy 1 ≤ from ≤ to ≤ \(size) (the tree's size)")
+                }
+                return try await LogTree.consistencyProof(old: from, new: to, on: connection)
+            }
+            for hash in proof { print(Base64.encode(hash)) }
         }
     }
 }
