@@ -20,7 +20,7 @@ private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
 /// in-flight requests finish first).
 public func buildApplication(
     configuration: ServerConfiguration, pool: PostgresPool, logger: Logger = Logger(label: "shiplog.server"),
-    clock: @escaping @Sendable () -> Date = Date.init
+    checkpoints: CheckpointService? = nil, clock: @escaping @Sendable () -> Date = Date.init
 ) -> some ApplicationProtocol {
     _ = ServerMetrics.registry
     let router = Router(context: ShiplogRequestContext.self)
@@ -105,6 +105,7 @@ public func buildApplication(
                 delivery: delivery, channel: configuration.slackChannel, pollInterval: configuration.outboxPollInterval))
     }
     if let rollbackService { services.append(rollbackService) }
+    if let checkpoints { services.append(checkpoints) }
     services.append(late)
     return Application(
         router: router,

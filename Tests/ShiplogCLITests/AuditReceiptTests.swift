@@ -262,4 +262,64 @@ struct AuditReceiptTests {
         #expect(forked.stderr.contains("FORK"), "\(forked)")
         #expect(!FileManager.default.fileExists(atPath: fresh.appending(path: "checkpoint").path))
     }
+
+    /// The size of the newest checkpoint published in `directory`, nil when none is.
+    static func publishedSize(_ directory: URL) -> Int64? {
+        guard let text = try? String(contentsOf: directory.appending(path: "checkpoint"), encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        return lines.count > 1 ? Int64(lines[1]) : nil
+    }
+
+    static func waitFor(_ seconds: Int, _ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<(seconds * 10) {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    @Test("shiplog serve checkpoints at start, at once after a prod deploy's outcome (not a staging one), and every interval")
+    func serverCheckpoints() async throws {
+        let ledger = try await LedgerStoryTests.ledger()
+        try await ledger.ok("keys", "generate", "--out", ledger.key("checkpoint"))
+        let published = ledger.keys.appending(path: "published")
+        let settings = [
+            "DATABASE_URL": ledger.database.conninfo, "SHIPLOG_CHECKPOINT_KEY": ledger.key("checkpoint"),
+            "SHIPLOG_CHECKPOINT_PUBLISH": published.path, "SHIPLOG_CHECKPOINT_INTERVAL": "3600",
+        ]
+        var server = try TestProcesses.serve(port: TestProcesses.freePort(), settings)
+        let initial = Int64(try await ledger.events())
+        #expect(try await Self.waitFor(30) { Self.publishedSize(published) == initial }, "no checkpoint at start")
+
+        // A staging deploy's outcome waits for the interval.
+        let staging = try await ledger.ok(
+            "deploy", "request", "--service", "web", "--env", "staging", "--version", "1.2.3", "--key", ledger.key("carol")
+        ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await ledger.ok("deploy", "approve", staging, "--key", ledger.key("alice"))
+        try await ledger.ok("deploy", "start", staging, "--key", ledger.key("carol"))
+        try await ledger.ok("deploy", "succeed", staging, "--key", ledger.key("carol"))
+        try await Task.sleep(for: .seconds(2))
+        #expect(Self.publishedSize(published) == initial)
+
+        // A prod deploy's outcome is checkpointed at once, with everything before it.
+        _ = try await Self.deploy(ledger)
+        let afterProd = Int64(try await ledger.events())
+        #expect(try await Self.waitFor(15) { Self.publishedSize(published) == afterProd }, "no checkpoint after the prod deploy")
+        kill(server.processIdentifier, SIGTERM)
+        server.waitUntilExit()
+
+        // Every interval while the log grows.
+        server = try TestProcesses.serve(
+            port: TestProcesses.freePort(), settings.merging(["SHIPLOG_CHECKPOINT_INTERVAL": "1"]) { $1 })
+        defer {
+            kill(server.processIdentifier, SIGTERM)
+            server.waitUntilExit()
+        }
+        try await ledger.ok(
+            "build", "record", "--service", "web", "--version", "1.2.4", "--artifact", LedgerStoryTests.otherDigest, "--key", ledger.key("carol"))
+        let grown = Int64(try await ledger.events())
+        #expect(try await Self.waitFor(15) { Self.publishedSize(published) == grown }, "no checkpoint after the interval")
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: published.appending(path: "checkpoints").path)
+        #expect(Set(checkpoints) == [String(initial), String(afterProd), String(grown)])
+    }
 }

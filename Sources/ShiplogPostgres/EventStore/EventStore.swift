@@ -190,7 +190,7 @@ public struct EventStore: Sendable {
         }
     }
 
-    static func read(fromPosition position: Int64, limit: Int, types: [String]? = nil, on connection: PostgresConnection) async throws -> [RecordedEvent] {
+    public static func read(fromPosition position: Int64, limit: Int, types: [String]? = nil, on connection: PostgresConnection) async throws -> [RecordedEvent] {
         if let types {
             return try decode(
                 await connection.query(
@@ -210,7 +210,7 @@ public struct EventStore: Sendable {
         try await pool.withConnection { try await Self.head(on: $0) }
     }
 
-    static func head(on connection: PostgresConnection) async throws -> LogHead {
+    public static func head(on connection: PostgresConnection) async throws -> LogHead {
         let row = try await connection.query("SELECT position, hash FROM shiplog_head")[0]
         let (position, hash) = try row.decode((Int64, PostgresBytes).self)
         return LogHead(position: position, hash: hash.bytes)
