@@ -8,7 +8,7 @@ import Synchronization
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run them from a release build: swift build -c release).",
-        subcommands: [AppendBench.self, CommandBench.self, BenchAPI.self, BenchSeed.self, BenchLedger.self, BenchRequest.self, BenchSlack.self, BenchRollback.self])
+        subcommands: [AppendBench.self, CommandBench.self, BenchAPI.self, BenchSeed.self, BenchLedger.self, BenchReceipts.self, BenchRequest.self, BenchSlack.self, BenchRollback.self])
 }
 
 /// `shiplog bench append`: chained appends against the plain-INSERT ceiling, on one server.
@@ -90,6 +90,7 @@ struct AppendBench: AsyncParsableCommand {
             Measurement(name: "shiplog append, \(writers) writers, group commit"),
             Measurement(name: "shiplog batch append, \(batchSize)/batch"),
             Measurement(name: "shiplog append, \(many) writers, group commit"),
+            Measurement(name: "shiplog append, \(writers) writers, group commit, no Merkle tree"),
         ]
         var groupSizes: [(groups: Int, units: Int)] = [(0, 0), (0, 0)]
         // Round 0 warms caches and connections and is not reported.
@@ -138,12 +139,27 @@ struct AppendBench: AsyncParsableCommand {
                 groupSizes[1].groups += (await groupedMany.batcher?.groups ?? 0) - manyBefore.0
                 groupSizes[1].units += (await groupedMany.batcher?.units ?? 0) - manyBefore.1
             }
+            // The same as scenario 4 with the Merkle tree's trigger off: what keeping the tree costs.
+            // The tree catches up on those events afterwards, outside the timing.
+            try await pool.withConnection { try await $0.execute(unsafeSQL: "ALTER TABLE events DISABLE TRIGGER events_grow_merkle_tree") }
+            supply = try Workload.Supply(events)
+            try await Measurement.measure(&results[7], operations: events, writers: writers) { [supply] in
+                let (stream, event) = supply.next()
+                try await grouped.append([event], to: stream)
+            }
+            try await pool.withConnection {
+                try await $0.execute(unsafeSQL: "ALTER TABLE events ENABLE TRIGGER events_grow_merkle_tree; SELECT shiplog_merkle_extend(NULL)")
+            }
             if round > 0 { FileHandle.standardError.write(Data("round \(round) of \(rounds) done\n".utf8)) }
         }
         let verification = try await ChainVerifier(pool: pool).verify()
         guard verification.ok else { throw ValidationError("the benchmark's ledger does not verify: \(verification.reason ?? "")") }
         await pool.close()
         report(results)
+        print(
+            String(
+                format: "Merkle tree kept on every append: %.2f× the throughput without it (group commit, %d writers)",
+                results[4].medianEventsPerSecond / results[7].medianEventsPerSecond, writers))
         for (index, count) in [(0, writers), (1, many)] where groupSizes[index].groups > 0 {
             print(
                 String(
