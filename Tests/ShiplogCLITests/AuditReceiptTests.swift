@@ -226,7 +226,10 @@ struct AuditReceiptTests {
             BEGIN
                 SELECT hash INTO previous FROM events WHERE position = \(position) - 1;
                 FOR e IN SELECT * FROM events WHERE position >= \(position) ORDER BY position LOOP
-                    previous := sha256(previous || shiplog_canonical(e));
+                    previous := sha256(previous || int8send(e.position) || uuid_send(e.id) || shiplog_str(e.stream)
+                        || int8send(e.stream_version) || shiplog_str(e.type) || shiplog_str(e.payload::text)
+                        || shiplog_str(e.metadata::text) || int8send((extract(epoch FROM e.recorded_at) * 1000000)::bigint)
+                        || shiplog_str(e.actor));
                     UPDATE events SET hash = previous, prev_hash = (SELECT hash FROM events WHERE position = e.position - 1)
                      WHERE position = e.position;
                 END LOOP;
@@ -321,5 +324,47 @@ struct AuditReceiptTests {
         #expect(try await Self.waitFor(15) { Self.publishedSize(published) == grown }, "no checkpoint after the interval")
         let checkpoints = try FileManager.default.contentsOfDirectory(atPath: published.appending(path: "checkpoints").path)
         #expect(Set(checkpoints) == [String(initial), String(afterProd), String(grown)])
+    }
+
+    @Test("checkpoints published to S3 (moto): the newest and each by size, and the next checked against the newest there")
+    func publishToS3() async throws {
+        let moto = try #require(
+            ProcessInfo.processInfo.environment["SHIPLOG_TEST_MOTO"],
+            "SHIPLOG_TEST_MOTO is not set: run the tests with make test (scripts/with-test-moto.sh starts moto_server)")
+        let bucket = "shiplog-checkpoints-\(UUID().uuidString.lowercased().prefix(8))"
+        let signing = AWSSigV4(region: "us-east-1", service: "s3", credentials: AWSCredentials(accessKeyId: "testing", secretAccessKey: "testing"))
+        func s3(_ method: ShiplogHTTP.HTTPMethod, _ path: String) async throws -> HTTPResponse {
+            try await HTTPClient().send(
+                ShiplogHTTP.HTTPRequest(method: method, url: "\(moto)/\(bucket)\(path)", headers: [("x-amz-content-sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")]),
+                retry: .never, signing: signing)
+        }
+        let created = try await s3(.put, "")
+        try #require(created.status == 200, "moto did not create the bucket: \(created.status)")
+        let ledger = try await LedgerStoryTests.ledger()
+        var shiplog = ledger.shiplog
+        shiplog.environment.merge([
+            "SHIPLOG_AWS_ENDPOINT": moto, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        ]) { $1 }
+        try await ledger.ok("keys", "generate", "--out", ledger.key("checkpoint"))
+        let arguments = ["checkpoint", "--checkpoint-key", ledger.key("checkpoint"), "--publish", "s3://\(bucket)/ledger/prod"]
+        var run = try await shiplog.run(arguments)
+        #expect(run.status == 0, "\(run)")
+        let first = Int64(try await ledger.events())
+        try await ledger.ok(
+            "build", "record", "--service", "web", "--version", "1.2.4", "--artifact", LedgerStoryTests.otherDigest, "--key", ledger.key("carol"))
+        run = try await shiplog.run(arguments)
+        #expect(run.status == 0, "\(run)")
+        let newest = try await s3(.get, "/ledger/prod/checkpoint")
+        let text = String(decoding: newest.body, as: UTF8.self)
+        #expect(text == run.stdout, "\(text)")
+        let older = try await s3(.get, "/ledger/prod/checkpoints/\(first)")
+        #expect(older.status == 200)
+        let lines = String(decoding: older.body, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count > 1 && lines[1] == Substring(String(first)), "\(lines)")
+        // Another key's checkpoint in the bucket: this ledger's key will not build on it.
+        try await ledger.ok("keys", "generate", "--out", ledger.key("other"))
+        run = try await shiplog.run(["checkpoint", "--checkpoint-key", ledger.key("other"), "--publish", "s3://\(bucket)/ledger/prod"])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("is not signed by this checkpoint key"), "\(run)")
     }
 }
