@@ -1,9 +1,11 @@
 -- The Merkle tree over the log (RFC 6962 hashing, as C2SP tlog-tiles and Go's sumdb/tlog):
 --   leaf(event) = SHA-256(0x00 || canonical(event)), canonical as in 0001 (no prev_hash);
 --   node        = SHA-256(0x01 || left || right).
--- Leaf i (0-based) is the event at position i + 1. Every complete subtree is stored once, as it
--- completes: (level, idx) covers leaves [idx * 2^level, (idx + 1) * 2^level). So any root,
--- inclusion proof or consistency proof is O(log n) index reads, never a recomputation.
+-- Leaf i (0-based) is the event at position i + 1. Every complete subtree above the leaves is
+-- stored once, as it completes: (level, idx) covers leaves [idx * 2^level, (idx + 1) * 2^level).
+-- A leaf is not stored: it is its event's hash, computed from the row when a proof needs it.
+-- So any root, inclusion proof or consistency proof is O(log n) index reads, never a
+-- recomputation.
 --
 -- The tree grows in the same transaction as the events, from a trigger on the events table:
 -- no append path can skip it. The head row keeps the tree's right edge (the frontier): the
@@ -15,7 +17,7 @@
 -- log a reader is shown extends the one everyone else was shown.
 
 CREATE TABLE shiplog_merkle (
-    level smallint NOT NULL CHECK (level BETWEEN 0 AND 62),
+    level smallint NOT NULL CHECK (level BETWEEN 1 AND 62),
     idx   bigint   NOT NULL CHECK (idx >= 0),
     hash  bytea    NOT NULL CHECK (octet_length(hash) = 32),
     PRIMARY KEY (level, idx)
@@ -82,6 +84,8 @@ DECLARE
     w_idx       bigint[]   := '{}';
     w_hashes    bytea[]    := '{}';
 BEGIN
+    -- Appends hold the log's head row, so one extension runs at a time; a row inserted past
+    -- the append function (the owner's) is caught by the position check below.
     SELECT m.size, m.frontier INTO v_size, v_frontier FROM shiplog_merkle_head m FOR UPDATE;
     v_start := v_size;
     SELECT coalesce(array_agg(l.leaf_position ORDER BY l.leaf_position), '{}'), coalesce(array_agg(l.leaf ORDER BY l.leaf_position), '{}')
@@ -92,7 +96,6 @@ BEGIN
                 USING ERRCODE = 'SL003';
         END IF;
         v_hash := v_leaves[i];
-        w_levels := w_levels || 0::smallint; w_idx := w_idx || v_size; w_hashes := w_hashes || v_hash;
         v_level := 0;
         WHILE (v_size >> v_level) & 1 = 1 LOOP
             v_hash := sha256('\x01'::bytea || v_frontier[v_level + 1] || v_hash);
@@ -103,7 +106,9 @@ BEGIN
         v_size := v_size + 1;
     END LOOP;
     IF v_size > v_start THEN
-        INSERT INTO shiplog_merkle (level, idx, hash) SELECT * FROM unnest(w_levels, w_idx, w_hashes);
+        IF array_length(w_levels, 1) > 0 THEN
+            INSERT INTO shiplog_merkle (level, idx, hash) SELECT * FROM unnest(w_levels, w_idx, w_hashes);
+        END IF;
         UPDATE shiplog_merkle_head SET size = v_size, frontier = v_frontier;
     END IF;
     RETURN v_size - v_start;

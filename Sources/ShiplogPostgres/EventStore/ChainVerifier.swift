@@ -103,9 +103,15 @@ public struct ChainVerifier: Sendable {
                 position: min(size, count) + 1,
                 reason: "the Merkle tree holds \(size) leaves but the log \(count) events: the tree was altered")
         }
+        // The leaves are the events' own hashes (the tree stores none): the stored nodes start at level 1.
         var level = leaves
         var depth: Int64 = 0
         while level.count >= MerkleTree.hashSize {
+            if depth == 0 {
+                level = Self.parents(level)
+                depth = 1
+                continue
+            }
             let width = Int64(level.count / MerkleTree.hashSize)
             var index: Int64 = 0
             while index < width {
@@ -121,9 +127,7 @@ public struct ChainVerifier: Sendable {
                         let first = min(storedIndex, index) << depth
                         return ChainFailure(
                             position: first + 1,
-                            reason: depth == 0
-                                ? "its leaf in the stored Merkle tree is not its hash: the tree was altered"
-                                : "the stored Merkle tree's node over positions \(first + 1)–\(first + (1 << depth)) is not the hash of its events: the tree was altered"
+                            reason: "the stored Merkle tree's node over positions \(first + 1)–\(first + (1 << depth)) is not the hash of its events: the tree was altered"
                         )
                     }
                     index += 1
@@ -134,19 +138,24 @@ public struct ChainVerifier: Sendable {
                 return ChainFailure(
                     position: (index << depth) + 1, reason: "the stored Merkle tree lacks a node over this position: the tree was altered")
             }
-            var next: [UInt8] = []
-            next.reserveCapacity(level.count / 2)
-            var pair = 0
-            while pair + 2 * MerkleTree.hashSize <= level.count {
-                next += MerkleTree.nodeHash(
-                    Array(level[pair..<(pair + MerkleTree.hashSize)]),
-                    Array(level[(pair + MerkleTree.hashSize)..<(pair + 2 * MerkleTree.hashSize)]))
-                pair += 2 * MerkleTree.hashSize
-            }
-            level = next
+            level = Self.parents(level)
             depth += 1
         }
         return nil
+    }
+
+    /// The hashes one level up: each complete pair of `level`'s hashes, 32 bytes each.
+    private static func parents(_ level: [UInt8]) -> [UInt8] {
+        var next: [UInt8] = []
+        next.reserveCapacity(level.count / 2)
+        var pair = 0
+        while pair + 2 * MerkleTree.hashSize <= level.count {
+            next += MerkleTree.nodeHash(
+                Array(level[pair..<(pair + MerkleTree.hashSize)]),
+                Array(level[(pair + MerkleTree.hashSize)..<(pair + 2 * MerkleTree.hashSize)]))
+            pair += 2 * MerkleTree.hashSize
+        }
+        return next
     }
 
     /// Whether the log extends `checkpoint`: the rows rebuild its root, and the stored tree

@@ -22,17 +22,26 @@ public enum LogTree {
         try await connection.query("SELECT size FROM shiplog_merkle_head")[0].decode(Int64.self, at: 0)
     }
 
-    /// The stored hashes of `nodes`, in one read.
+    /// The hashes of `nodes`: those above the leaves stored, in one read; the leaves hashed from
+    /// their events, in another.
     public static func hashes(_ nodes: [MerkleTree.Node], on connection: PostgresConnection) async throws -> [MerkleTree.Node: [UInt8]] {
         guard !nodes.isEmpty else { return [:] }
-        let levels = nodes.map { Int64($0.level) }, indexes = nodes.map(\.index)
+        var hashes: [MerkleTree.Node: [UInt8]] = [:]
+        let leaves = nodes.filter { $0.level == 0 }.map { $0.index + 1 }
+        if !leaves.isEmpty {
+            let events = try EventStore.decode(
+                await connection.query("SELECT \(unsafeRaw: EventStore.columns) FROM events WHERE position = ANY(\(leaves)::bigint[])"))
+            for event in events { hashes[MerkleTree.Node(level: 0, index: event.position - 1)] = leafHash(of: event) }
+        }
+        let stored = nodes.filter { $0.level > 0 }
+        guard !stored.isEmpty else { return hashes }
+        let levels = stored.map { Int64($0.level) }, indexes = stored.map(\.index)
         let rows = try await connection.query(
             """
             SELECT m.level::bigint, m.idx, m.hash
               FROM unnest(\(levels)::bigint[], \(indexes)::bigint[]) AS wanted(level, idx)
               JOIN shiplog_merkle m ON m.level = wanted.level AND m.idx = wanted.idx
             """)
-        var hashes: [MerkleTree.Node: [UInt8]] = [:]
         for (level, index, hash) in try rows.decode((Int64, Int64, PostgresBytes).self) {
             hashes[MerkleTree.Node(level: Int(level), index: index)] = hash.bytes
         }

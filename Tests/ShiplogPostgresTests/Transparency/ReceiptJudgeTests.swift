@@ -68,7 +68,7 @@ struct ReceiptJudgeTests {
         #expect(size == Int64(events.count))
         #expect(try await LogTree.root(size: size, on: connection) == frontier.root)
         let rows = try await connection.query("SELECT count(*) FROM shiplog_merkle")[0].decode(Int64.self, at: 0)
-        #expect(rows == 2 * size - Int64(size.nonzeroBitCount))
+        #expect(rows == size - Int64(size.nonzeroBitCount))
         for event in events where event.position % 7 == 0 {
             let proof = try await LogTree.inclusionProof(position: event.position, size: size, on: connection)
             #expect(
@@ -82,15 +82,15 @@ struct ReceiptJudgeTests {
         await #expect(throws: PostgresError.self) { try await login.query("SELECT shiplog_merkle_extend(NULL)") }
     }
 
-    @Test("a Merkle leaf changed behind the triggers: verify names its position")
+    @Test("a node of the Merkle tree changed behind the triggers: verify names the positions it covers")
     func alteredTree() async throws {
         let story = try await TrustStory.make()
         let connection = try await story.database.connect()
         try await connection.execute(
-            unsafeSQL: "SET session_replication_role = replica; UPDATE shiplog_merkle SET hash = sha256('x') WHERE level = 0 AND idx = 2")
+            unsafeSQL: "SET session_replication_role = replica; UPDATE shiplog_merkle SET hash = sha256('x') WHERE level = 1 AND idx = 1")
         let verification = try await story.verify()
         #expect(!verification.ok)
         #expect(verification.firstBadPosition == 3)
-        #expect(verification.reason?.contains("its leaf in the stored Merkle tree is not its hash") == true, "\(verification)")
+        #expect(verification.reason?.contains("the stored Merkle tree's node over positions 3–4 is not the hash of its events") == true, "\(verification)")
     }
 }
