@@ -45,10 +45,13 @@ CREATE TRIGGER shiplog_merkle_no_delete BEFORE DELETE ON shiplog_merkle
 CREATE TRIGGER shiplog_merkle_no_truncate BEFORE TRUNCATE ON shiplog_merkle
     FOR EACH STATEMENT EXECUTE FUNCTION shiplog_merkle_refuse_change();
 
--- The leaf hashes of up to p_limit events past position p_after, in position order: canonical
--- as in 0001, computed in one set-based query (per-row function calls cost twenty times as
--- much). str(s) is u32 byte length || UTF-8 bytes: textsend gives the UTF-8 bytes in a UTF8
--- database, convert_to in any other.
+-- Adds the leaves of up to p_limit events past the tree's size, in position order, with every
+-- subtree they complete. Returns how many were added.
+--
+-- The leaves are hashed in one set-based query inside this function, where PL/pgSQL keeps its
+-- plan (a per-row function call, or a SQL function planned on every call, cost many times as
+-- much). canonical is as in 0001; str(s) is u32 byte length || UTF-8 bytes: textsend gives
+-- the UTF-8 bytes in a UTF8 database, convert_to in any other.
 DO $$
 DECLARE
     v_bytes text := CASE WHEN current_setting('server_encoding') = 'UTF8' THEN 'textsend(%1$s)' ELSE 'convert_to(%1$s, ''UTF8'')' END;
@@ -56,22 +59,7 @@ DECLARE
 BEGIN
     v_str := 'int4send(octet_length(' || v_bytes || ')) || ' || v_bytes;
     EXECUTE format($f$
-        CREATE FUNCTION shiplog_merkle_leaves(p_after bigint, p_limit bigint)
-        RETURNS TABLE (leaf_position bigint, leaf bytea) LANGUAGE sql STABLE AS $body$
-            SELECT e.position,
-                   sha256('\x00'::bytea || int8send(e.position) || uuid_send(e.id) || %s || int8send(e.stream_version)
-                          || %s || %s || %s
-                          || int8send((extract(epoch FROM e.recorded_at) * 1000000)::bigint) || %s)
-              FROM events e WHERE e.position > p_after ORDER BY e.position LIMIT p_limit
-        $body$ $f$,
-        format(v_str, 'e.stream'), format(v_str, 'e.type'), format(v_str, 'e.payload::text'),
-        format(v_str, 'e.metadata::text'), format(v_str, 'e.actor'));
-END
-$$;
-
--- Adds the leaves of up to p_limit events past the tree's size, in position order, with every
--- subtree they complete. Returns how many were added.
-CREATE FUNCTION shiplog_merkle_extend(p_limit bigint) RETURNS bigint LANGUAGE plpgsql AS $$
+CREATE FUNCTION shiplog_merkle_extend(p_limit bigint) RETURNS bigint LANGUAGE plpgsql AS $body$
 DECLARE
     v_size      bigint;
     v_start     bigint;
@@ -88,11 +76,16 @@ BEGIN
     -- the append function (the owner's) is caught by the position check below.
     SELECT m.size, m.frontier INTO v_size, v_frontier FROM shiplog_merkle_head m FOR UPDATE;
     v_start := v_size;
-    SELECT coalesce(array_agg(l.leaf_position ORDER BY l.leaf_position), '{}'), coalesce(array_agg(l.leaf ORDER BY l.leaf_position), '{}')
-      INTO v_positions, v_leaves FROM shiplog_merkle_leaves(v_size, p_limit) l;
+    SELECT coalesce(array_agg(l.position ORDER BY l.position), '{}'), coalesce(array_agg(l.leaf ORDER BY l.position), '{}')
+      INTO v_positions, v_leaves
+      FROM (SELECT e.position,
+                   sha256('\x00'::bytea || int8send(e.position) || uuid_send(e.id) || %s || int8send(e.stream_version)
+                          || %s || %s || %s
+                          || int8send((extract(epoch FROM e.recorded_at) * 1000000)::bigint) || %s) AS leaf
+              FROM events e WHERE e.position > v_size ORDER BY e.position LIMIT p_limit) l;
     FOR i IN 1 .. coalesce(array_length(v_leaves, 1), 0) LOOP
         IF v_positions[i] <> v_size + 1 THEN
-            RAISE EXCEPTION 'the Merkle tree has % leaves but the next event is at position %', v_size, v_positions[i]
+            RAISE EXCEPTION 'the Merkle tree has %% leaves but the next event is at position %%', v_size, v_positions[i]
                 USING ERRCODE = 'SL003';
         END IF;
         v_hash := v_leaves[i];
@@ -112,6 +105,10 @@ BEGIN
         UPDATE shiplog_merkle_head SET size = v_size, frontier = v_frontier;
     END IF;
     RETURN v_size - v_start;
+END
+$body$ $f$,
+        format(v_str, 'e.stream'), format(v_str, 'e.type'), format(v_str, 'e.payload::text'),
+        format(v_str, 'e.metadata::text'), format(v_str, 'e.actor'));
 END
 $$;
 
@@ -176,7 +173,7 @@ BEGIN
     EXECUTE format('ALTER FUNCTION shiplog_checkpoint_record(bigint, bytea, text) SET search_path = %s', v_path);
 END
 $$;
-REVOKE EXECUTE ON FUNCTION shiplog_merkle_extend(bigint), shiplog_merkle_leaves(bigint, bigint), shiplog_checkpoint_record(bigint, bytea, text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION shiplog_merkle_extend(bigint), shiplog_checkpoint_record(bigint, bytea, text) FROM PUBLIC;
 
 DO $$
 BEGIN
