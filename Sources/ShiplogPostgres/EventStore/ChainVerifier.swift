@@ -96,20 +96,14 @@ public struct ChainVerifier: Sendable {
     /// level, against the hashes rebuilt from the events' leaves (`leaves`, 32 bytes each, in
     /// position order). Names the first position a wrong node covers.
     private func treeFailure(leaves: [UInt8], on connection: PostgresConnection) async throws -> ChainFailure? {
-        let count = Int64(leaves.count / MerkleTree.hashSize)
-        let size = try await LogTree.size(on: connection)
-        guard size == count else {
-            return ChainFailure(
-                position: min(size, count) + 1,
-                reason: "the Merkle tree holds \(size) leaves but the log \(count) events: the tree was altered")
-        }
-        // The leaves are the events' own hashes (the tree stores none): the stored nodes start at level 1.
+        // Below `LogTree.storedLevel` the tree is hashed from the events themselves: the stored
+        // nodes start there.
         var level = leaves
         var depth: Int64 = 0
         while level.count >= MerkleTree.hashSize {
-            if depth == 0 {
+            if depth < LogTree.storedLevel {
                 level = Self.parents(level)
-                depth = 1
+                depth += 1
                 continue
             }
             let width = Int64(level.count / MerkleTree.hashSize)

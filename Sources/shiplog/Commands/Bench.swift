@@ -140,7 +140,7 @@ struct AppendBench: AsyncParsableCommand {
                     }
                     try await pool.withConnection {
                         try await $0.execute(
-                            unsafeSQL: "ALTER TABLE events ENABLE TRIGGER events_grow_merkle_tree; SELECT shiplog_merkle_extend(NULL)")
+                            unsafeSQL: "ALTER TABLE events ENABLE TRIGGER events_grow_merkle_tree; SELECT shiplog_merkle_extend()")
                     }
                 }
             }
