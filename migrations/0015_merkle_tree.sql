@@ -51,10 +51,10 @@ DO $$
 DECLARE
     v_bytes text := CASE WHEN current_setting('server_encoding') = 'UTF8' THEN 'textsend(%1$s)' ELSE 'convert_to(%1$s, ''UTF8'')' END;
     v_str   text;
+    v_body  text;
 BEGIN
     v_str := 'int4send(octet_length(' || v_bytes || ')) || ' || v_bytes;
-    EXECUTE format($f$
-CREATE FUNCTION shiplog_merkle_extend() RETURNS bigint LANGUAGE plpgsql AS $body$
+    v_body := format($f$
 DECLARE
     v_next   bigint;
     v_last   bigint;
@@ -74,7 +74,7 @@ BEGIN
                               || int8send((extract(epoch FROM e.recorded_at) * 1000000)::bigint) || %s) AS leaf
                   FROM events e WHERE e.position BETWEEN 16 * t + 1 AND 16 * t + 16) l;
         IF coalesce(array_length(v_hashes, 1), 0) <> 16 THEN
-            RAISE EXCEPTION 'the Merkle tree cannot grow: positions %% to %% are not all in the log', 16 * t + 1, 16 * t + 16
+            RAISE EXCEPTION 'the Merkle tree cannot grow: positions %%%% to %%%% are not all in the log', 16 * t + 1, 16 * t + 16
                 USING ERRCODE = 'SL003';
         END IF;
         v_width := 16;
@@ -94,18 +94,17 @@ BEGIN
             INSERT INTO shiplog_merkle (level, idx, hash) VALUES (v_level, v_idx, v_hash);
         END LOOP;
     END LOOP;
-    RETURN greatest(v_last - v_next + 1, 0);
+    %s
 END
-$body$ $f$,
+$f$,
         format(v_str, 'e.stream'), format(v_str, 'e.type'), format(v_str, 'e.payload::text'),
-        format(v_str, 'e.metadata::text'), format(v_str, 'e.actor'));
-END
-$$;
-
-CREATE FUNCTION shiplog_merkle_grow() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM shiplog_merkle_extend();
-    RETURN NULL;
+        format(v_str, 'e.metadata::text'), format(v_str, 'e.actor'), '%s');
+    -- The same body twice: a function to call (the backfill, a catch-up), and the trigger's
+    -- own, so an append pays for no second call.
+    EXECUTE format('CREATE FUNCTION shiplog_merkle_extend() RETURNS bigint LANGUAGE plpgsql AS %L',
+                   format(v_body, 'RETURN greatest(v_last - v_next + 1, 0);'));
+    EXECUTE format('CREATE FUNCTION shiplog_merkle_grow() RETURNS trigger LANGUAGE plpgsql AS %L',
+                   format(v_body, 'RETURN NULL;'));
 END
 $$;
 
@@ -154,7 +153,6 @@ DECLARE
                           (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                             WHERE c.oid = 'events'::regclass));
 BEGIN
-    EXECUTE format('ALTER FUNCTION shiplog_merkle_grow() SECURITY DEFINER SET search_path = %s', v_path);
     EXECUTE format('ALTER FUNCTION shiplog_checkpoint_record(bigint, bytea, text) SET search_path = %s', v_path);
 END
 $$;
