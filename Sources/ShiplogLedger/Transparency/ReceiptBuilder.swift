@@ -3,9 +3,10 @@ import ShiplogCore
 import ShiplogCrypto
 import ShiplogPostgres
 
-/// Makes a deploy's receipt from the ledger: the deploy's streams and the streams its
-/// commands' decisions read (as the ledger loads them to judge them), cut after the deploy's
-/// last command, each event proven in the newest checkpoint that covers them.
+/// Makes a deploy's receipt from the ledger: the deploy's stream and the streams the gate's rule
+/// rests on (trust root, approvers, tokens, the environment's policy, the build), each with
+/// the rest of every command that wrote to them, cut after the deploy's last command, each
+/// event proven in the newest checkpoint that covers them.
 public enum ReceiptBuilder {
     public static func receipt(for id: DeployID, checkpoint given: String? = nil, on connection: PostgresConnection) async throws
         -> Receipt
@@ -14,10 +15,18 @@ public enum ReceiptBuilder {
         guard !own.isEmpty else {
             throw LedgerError(.notFound, "deploy \(id) not found: list deploys with shiplog history")
         }
+        // What the gate's rule rests on: the trust root, the approvers, the tokens, the
+        // environment's policy and the build. Not the service's whole history in the environment
+        // (locks, the deploy in flight) nor its migrations: those would make a receipt as long as
+        // that history, and the receipt does not claim them.
         var streams: Set<LedgerStream> = [.deploy(id), .ledger, .approvers, .tokens]
         for event in own {
-            if let decoded = try? LedgerEvent.decode(type: event.type, payloadJSON: event.payload) {
-                streams.formUnion(LedgerJudge.contextStreams(of: decoded))
+            guard let decoded = try? LedgerEvent.decode(type: event.type, payloadJSON: event.payload) else { continue }
+            for stream in LedgerJudge.contextStreams(of: decoded) {
+                switch stream {
+                case .policy, .build: streams.insert(stream)
+                default: break
+                }
             }
         }
         var recorded = try await LedgerStore.commands(on: streams, on: connection)

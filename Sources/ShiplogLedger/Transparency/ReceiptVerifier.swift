@@ -7,13 +7,15 @@ import ShiplogPostgres
 ///
 /// In order: the checkpoint is signed by the ledger's key; at least `quorum` of the given
 /// witnesses cosigned it; every entry's inclusion proof leads to its root (so each event is the
-/// one the log committed to); the deploy's events are all there (versions 1…n); and every
-/// command of the receipt counts when judged as the ledger judges it (`LedgerJudge`: each
-/// signature against the key enrolled at that point of the log, the signer's authority, and
-/// the domain's own decision, which for a start re-derives the gate as it stood: the
-/// approvals required by the policy, from distinct enrolled approvers allowed for the
-/// environment, none the requester, none expired or revoked at the start, each for the
-/// artifact the build recorded).
+/// one the log committed to); the deploy's events are all there (versions 1…n); every command
+/// of the receipt counts when judged as the ledger judges it (`LedgerJudge`: each signature
+/// against the key enrolled at that point of the log, the signer's authority; trust, policy and
+/// build commands also re-decided by the domain); and the gate's rule as it stood at the start,
+/// re-derived with the domain's own `Gate` from the state the receipt proves just before it:
+/// the policy's approvals, from distinct enrolled approvers allowed for the environment, none
+/// the requester, none expired or revoked at the start, each signed over this deploy's
+/// artifact, which is the one the build recorded; a break-glass start signed by an admin.
+/// Locks, freeze windows and the service's deploys in flight are not part of the receipt.
 public enum ReceiptVerifier {
     public struct Verdict: Sendable, Codable, Hashable {
         public var ok: Bool
@@ -23,6 +25,40 @@ public enum ReceiptVerifier {
         public var problems: [String]
         public var checkpointSize: Int64?
         public var cosigners: [String]
+    }
+
+    /// Whether the gate allowed the start at `start`, re-derived from the receipt's events before it.
+    static func gateProblems(at start: RecordedEvent, of id: DeployID, in events: [RecordedEvent], streams: Set<LedgerStream>)
+        -> [String]
+    {
+        guard case .deployStarted(let started)? = try? LedgerEvent.decode(type: start.type, payloadJSON: start.payload) else {
+            return ["DeployStarted at \(start.position) cannot be read"]
+        }
+        let before = LoadedStreams(judging: events.filter { $0.position < start.position }, streams: streams)
+        guard let deploy = before.world.deploys[id], let request = deploy.request else {
+            return ["DeployStarted at \(start.position) does not count: deploy \(id) was not requested before it"]
+        }
+        if started.breakGlass {
+            return before.world.trustRoot.isAdmin(started.startedBy.keyID)
+                ? []
+                : ["DeployStarted at \(start.position) does not count: a break-glass start by \(started.startedBy.name), who is not an admin"]
+        }
+        let gate = Gate.evaluate(
+            deploy: deploy, approvers: before.world.approvers, policy: before.state(PolicyRecord.self, .policy(request.environment)).policy,
+            locks: [], now: started.startedAt, verifier: Ed25519Verifier())
+        guard gate.allowed else {
+            let refused = gate.verdicts.compactMap { verdict in verdict.reason.map { "\(verdict.approver): \($0)" } }
+            return [
+                "DeployStarted at \(start.position) does not count: deploy \(id) may not start: "
+                    + (gate.reasons + refused).joined(separator: "; ")
+            ]
+        }
+        guard Set(gate.approvedBy) == Set(started.approvedBy) else {
+            return [
+                "DeployStarted at \(start.position) names approvers \(started.approvedBy.map(\.rawValue).joined(separator: ", ")) but those that count are \(gate.approvedBy.map(\.rawValue).joined(separator: ", "))"
+            ]
+        }
+        return []
     }
 
     public static func verify(
@@ -110,6 +146,15 @@ public enum ReceiptVerifier {
         let deploy = loaded.world.deploys[deployID]
         guard let request = deploy?.request else {
             return failed("the receipt holds no counted request of deploy \(deployID)", problems: problems)
+        }
+        let build = loaded.state(BuildCatalog.self, .build(request.service, request.version)).build(version: request.version)
+        if let build, build.artifact != request.artifact {
+            problems.append("the deploy's artifact \(request.artifact) is not the one recorded for \(request.service) \(request.version): \(build.artifact)")
+        } else if build == nil && !request.allowUnrecorded {
+            problems.append("the receipt proves no recorded build of \(request.service) \(request.version)")
+        }
+        if let start = events.first(where: { $0.stream == deployStream && $0.type == "DeployStarted" }) {
+            problems += gateProblems(at: start, of: deployID, in: events, streams: streams)
         }
         guard problems.isEmpty else {
             var verdict = failed(problems[0], problems: problems)

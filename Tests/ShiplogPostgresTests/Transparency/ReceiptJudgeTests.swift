@@ -27,13 +27,14 @@ struct ReceiptJudgeTests {
         try await story.ledger.approve(id.rawValue, key: story.bob)
         try await story.ledger.revokeApprover(name: "bob", reason: "left the team", key: story.admin)
         // The database role writes the start the gate would now refuse, signed by the CI key.
+        let now = Date()
         let started = LedgerEvent.deployStarted(
             .init(
                 deployID: id, environment: prod, service: web, version: try ServiceVersion("1.2.3"),
                 artifact: try ArtifactDigest(TrustStory.digest), approvedBy: [try ActorName("alice"), try ActorName("bob")],
-                breakGlass: false, breakGlassReason: nil, startedBy: try story.actor("ci", story.ci), startedAt: Date()))
+                breakGlass: false, breakGlassReason: nil, startedBy: try story.actor("ci", story.ci), startedAt: now))
         let forged = try await story.forger.append(
-            [(.deploy(id), started)], as: .startDeploy(id: id, breakGlassReason: nil), signedWith: story.ci)
+            [(.deploy(id), started)], as: .startDeploy(id: id, breakGlassReason: nil), signedWith: story.ci, at: now)
 
         let checkpointer = try checkpointer(story)
         let made = try await checkpointer.checkpoint()
