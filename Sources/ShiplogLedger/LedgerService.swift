@@ -129,6 +129,10 @@ public struct LedgerService: LedgerCommands {
 
     // MARK: Reads and approvals
 
+    public func trustRoot() async throws -> TrustRoot.State {
+        try await store.load([.ledger]).state(TrustRoot.self, .ledger)
+    }
+
     public func approvers() async throws -> ApproverRegistry.State {
         try await store.load([.approvers]).state(ApproverRegistry.self, .approvers)
     }

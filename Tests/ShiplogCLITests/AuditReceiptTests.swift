@@ -43,6 +43,7 @@ struct AuditReceiptTests {
     static func setup() async throws -> Setup {
         let ledger = try await LedgerStoryTests.ledger()
         for name in ["checkpoint", "w1", "w2"] { try await ledger.ok("keys", "generate", "--out", ledger.key(name)) }
+        try await ledger.ok("checkpoint", "enroll", "--checkpoint-key", ledger.key("checkpoint"), "--key", ledger.key("admin"))
         let logKey = try await ledger.ok("checkpoint", "verifier-key", "--checkpoint-key", ledger.key("checkpoint"))
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let witnessKey = try await ledger.ok("witness", "verifier-key", "--key", ledger.key("w1"))
@@ -193,6 +194,13 @@ struct AuditReceiptTests {
         #expect(run.status != 0)
         #expect(run.stderr.contains("no checkpoint yet: make one with shiplog checkpoint"), "\(run)")
         try await ledger.ok("keys", "generate", "--out", ledger.key("checkpoint"))
+        // Only the key an admin enrolled signs the ledger's checkpoints.
+        run = try await ledger.shiplog.run(["checkpoint", "--checkpoint-key", ledger.key("checkpoint")])
+        #expect(run.status == 1, "\(run)")
+        #expect(run.stderr.contains("the ledger has no checkpoint key: an admin enrolls this one with shiplog checkpoint enroll"), "\(run)")
+        run = try await ledger.shiplog.run(["checkpoint", "enroll", "--checkpoint-key", ledger.key("checkpoint"), "--key", ledger.key("alice")])
+        #expect(run.status == 1, "\(run)")
+        try await ledger.ok("checkpoint", "enroll", "--checkpoint-key", ledger.key("checkpoint"), "--key", ledger.key("admin"))
         try await ledger.ok("checkpoint", "--checkpoint-key", ledger.key("checkpoint"))
         try await ledger.ok("deploy", "approve", id, "--key", ledger.key("alice"))
         run = try await ledger.shiplog.run(["receipt", id])
@@ -284,6 +292,7 @@ struct AuditReceiptTests {
     func serverCheckpoints() async throws {
         let ledger = try await LedgerStoryTests.ledger()
         try await ledger.ok("keys", "generate", "--out", ledger.key("checkpoint"))
+        try await ledger.ok("checkpoint", "enroll", "--checkpoint-key", ledger.key("checkpoint"), "--key", ledger.key("admin"))
         let published = ledger.keys.appending(path: "published")
         let settings = [
             "DATABASE_URL": ledger.database.conninfo, "SHIPLOG_CHECKPOINT_KEY": ledger.key("checkpoint"),
@@ -345,6 +354,7 @@ struct AuditReceiptTests {
             "SHIPLOG_AWS_ENDPOINT": moto, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
         ]) { $1 }
         try await ledger.ok("keys", "generate", "--out", ledger.key("checkpoint"))
+        try await ledger.ok("checkpoint", "enroll", "--checkpoint-key", ledger.key("checkpoint"), "--key", ledger.key("admin"))
         let arguments = ["checkpoint", "--checkpoint-key", ledger.key("checkpoint"), "--publish", "s3://\(bucket)/ledger/prod"]
         var run = try await shiplog.run(arguments)
         #expect(run.status == 0, "\(run)")
@@ -360,8 +370,9 @@ struct AuditReceiptTests {
         #expect(older.status == 200)
         let lines = String(decoding: older.body, as: UTF8.self).split(separator: "\n")
         #expect(lines.count > 1 && lines[1] == Substring(String(first)), "\(lines)")
-        // Another key's checkpoint in the bucket: this ledger's key will not build on it.
+        // A newly enrolled key will not build on the old key's checkpoint in the bucket.
         try await ledger.ok("keys", "generate", "--out", ledger.key("other"))
+        try await ledger.ok("checkpoint", "enroll", "--checkpoint-key", ledger.key("other"), "--key", ledger.key("admin"))
         run = try await shiplog.run(["checkpoint", "--checkpoint-key", ledger.key("other"), "--publish", "s3://\(bucket)/ledger/prod"])
         #expect(run.status == 1, "\(run)")
         #expect(run.stderr.contains("is not signed by this checkpoint key"), "\(run)")

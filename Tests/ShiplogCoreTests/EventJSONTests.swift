@@ -38,6 +38,8 @@ enum SampleEvents {
                         addedAt: at)),
                 .adminRemoved(
                     .init(admin: alice.name, keyID: alice.keyID, reason: "left the team", removedBy: root.actor, removedAt: at)),
+                .checkpointKeySet(
+                    .init(origin: "shiplog.example.com/prod", publicKey: alice.publicKey, keyID: alice.keyID, setBy: root.actor, setAt: at)),
                 .approverEnrolled(
                     .init(
                         name: alice.name, publicKey: alice.publicKey, keyID: alice.keyID, slackUserID: evidence.userID,
@@ -190,7 +192,7 @@ enum SampleEvents {
     @Test func samplesCoverTheWholeCatalogue() throws {
         let types = try SampleEvents.all.map(\.type)
         #expect(Set(types) == Set(LedgerEvent.allTypes))
-        #expect(LedgerEvent.allTypes.count == 29)
+        #expect(LedgerEvent.allTypes.count == 30)
         for type in [
             "LedgerInitialized", "DeployRequested", "DeployApproved", "RollbackFailed", "TargetSet", "TokenIssued",
         ] {
@@ -234,7 +236,7 @@ enum SampleEvents {
         #expect(error?.code == .malformedEvent)
         #expect(
             error?.message
-                == "unknown event type 'DeployTeleported': this Shiplog knows 29 types; is the ledger from a newer version?"
+                == "unknown event type 'DeployTeleported': this Shiplog knows 30 types; is the ledger from a newer version?"
         )
     }
 

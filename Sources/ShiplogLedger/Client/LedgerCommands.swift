@@ -46,6 +46,12 @@ extension LedgerCommands {
         try await run(.addAdmin(admin: try ActorName(name), publicKey: publicKey, keyID: keyID), signedWith: key)
     }
 
+    /// Sets the key (and origin) the ledger's checkpoints are signed with (admin-signed).
+    public func setCheckpointKey(origin: String, publicKey: String, key: SigningKey) async throws {
+        let (publicKey, keyID) = try LedgerCommandsKeys.publicKey(publicKey)
+        try await run(.setCheckpointKey(origin: origin, publicKey: publicKey, keyID: keyID), signedWith: key)
+    }
+
     /// Removes an admin (signed by another admin; never the last).
     public func removeAdmin(name: String, reason: String?, key: SigningKey) async throws {
         try await run(.removeAdmin(admin: try ActorName(name), reason: reason), signedWith: key)

@@ -1,4 +1,5 @@
 import Foundation
+import ShiplogCore
 import ShiplogCrypto
 import ShiplogPostgres
 
@@ -21,8 +22,24 @@ public struct Checkpointer: Sendable {
 
     /// The origin (and key name) a checkpoint key signs under when none is configured: one
     /// per key, so two ledgers never share an origin at a witness.
-    public static func defaultOrigin(for key: SigningKey) -> String {
+    public static func defaultOrigin(for key: PublicKey) -> String {
         "shiplog/\(key.keyID)"
+    }
+
+    /// Refuses a key the ledger has not enrolled as its checkpoint key, or under another origin.
+    func requireEnrolled() async throws {
+        let root = try await LedgerStore(events: EventStore(pool: pool)).load([.ledger]).state(TrustRoot.self, .ledger)
+        let mine = signer.verifierKey
+        guard let enrolled = root.checkpointKey else {
+            throw CheckpointError(
+                "the ledger has no checkpoint key: an admin enrolls this one with shiplog checkpoint enroll --public-key \(mine.publicKey.base64) --origin \(mine.name) --key ADMIN_KEY"
+            )
+        }
+        guard enrolled.publicKey.bytes == mine.publicKey.bytes, enrolled.origin == mine.name else {
+            throw CheckpointError(
+                "this key (\(mine.publicKey.keyID), origin \(mine.name)) is not the ledger's checkpoint key (\(enrolled.keyID), origin \(enrolled.origin), set by \(enrolled.setBy.name)): use that key, or have an admin enroll this one"
+            )
+        }
     }
 
     /// What one checkpoint run made.
@@ -40,7 +57,8 @@ public struct Checkpointer: Sendable {
     /// Makes a checkpoint of the tree as it stands, unless it is the last one again and
     /// `evenIfUnchanged` is false.
     public func checkpoint(evenIfUnchanged: Bool = false) async throws -> Made {
-        try await pool.withConnection { connection in
+        try await requireEnrolled()
+        return try await pool.withConnection { connection in
             let size = try await LogTree.size(on: connection)
             let root = try await LogTree.root(size: size, on: connection)
             let checkpoint = Checkpoint(origin: signer.verifierKey.name, size: size, rootHash: root)

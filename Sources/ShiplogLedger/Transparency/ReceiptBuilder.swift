@@ -34,8 +34,12 @@ public enum ReceiptBuilder {
         let commandOf = { (event: RecordedEvent) in CommandMetadata.commandID(event.metadata) }
         let deployCommands = Set(recorded.filter { $0.stream == LedgerStream.deploy(id).name }.compactMap(commandOf))
         let last = recorded.filter { commandOf($0).map(deployCommands.contains) ?? false }.map(\.position).max() ?? own.last!.position
+        // The trust root stays whole: the checkpoint key it enrolled is what the checkpoint's
+        // signature is checked against.
         let before = Set(recorded.filter { $0.position <= last }.compactMap(commandOf))
-        recorded.removeAll { $0.position > last && !(commandOf($0).map(before.contains) ?? false) }
+        recorded.removeAll {
+            $0.position > last && $0.stream != LedgerStream.ledger.name && !(commandOf($0).map(before.contains) ?? false)
+        }
 
         let needed = recorded.map(\.position).max() ?? last
         let (note, checkpoint) = try await Self.checkpoint(given, covering: needed, on: connection)

@@ -147,6 +147,17 @@ public enum ReceiptVerifier {
         guard let request = deploy?.request else {
             return failed("the receipt holds no counted request of deploy \(deployID)", problems: problems)
         }
+        // The key that signed the checkpoint must be the one the ledger enrolled for it.
+        if let logKey {
+            if let enrolled = loaded.world.trustRoot.checkpointKey {
+                if enrolled.publicKey.bytes != logKey.publicKey.bytes || enrolled.origin != checkpoint.origin {
+                    problems.append(
+                        "the ledger enrolled checkpoint key \(enrolled.keyID) for \(enrolled.origin), not the key given (\(logKey.publicKey.keyID)) for \(checkpoint.origin)")
+                }
+            } else {
+                problems.append("the receipt's trust root enrolls no checkpoint key: the key given cannot be shown to be the ledger's")
+            }
+        }
         let build = loaded.state(BuildCatalog.self, .build(request.service, request.version)).build(version: request.version)
         if let build, build.artifact != request.artifact {
             problems.append("the deploy's artifact \(request.artifact) is not the one recorded for \(request.service) \(request.version): \(build.artifact)")

@@ -9,7 +9,7 @@ import ShiplogPostgres
 struct CheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint", abstract: "Sign, witness and publish a checkpoint of the log (C2SP tlog-checkpoint).",
-        subcommands: [Make.self, VerifierKey.self, Prove.self], defaultSubcommand: Make.self)
+        subcommands: [Make.self, Enroll.self, VerifierKey.self, Prove.self], defaultSubcommand: Make.self)
 }
 
 extension CheckpointCommand {
@@ -62,6 +62,38 @@ extension CheckpointCommand {
                     + (made.published.isEmpty ? ", published nowhere (give --publish)" : ", published to \(made.published.joined(separator: ", "))")
                 : "the log has not grown since checkpoint \(made.checkpoint.size): nothing new signed (--force signs again)"
             FileHandle.standardError.write(Data((what + "\n").utf8))
+        }
+    }
+
+    struct Enroll: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enroll the ledger's checkpoint key and origin (admin-signed); checkpoints are signed with no other.",
+            discussion: """
+                Give the key's public half with --public-key (the admin need not hold the checkpoint key \
+                itself), or the key file with --checkpoint-key. The origin defaults as for shiplog \
+                checkpoint: $SHIPLOG_LOG_ORIGIN, else shiplog/KEY_ID. Enrolling another key replaces it.
+                """)
+        @Option(name: .customLong("public-key"), help: "The checkpoint key's public half (base64).") var publicKey: String?
+        @OptionGroup var options: CheckpointOptions
+        @OptionGroup var key: KeyOptions
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let (ledger, admin) = try await database.ledger(key)
+            let verifierKey: NoteVerifierKey
+            if let publicKey {
+                let parsed: PublicKey
+                do { parsed = try PublicKey(base64: publicKey) } catch { throw ValidationError("--public-key: \(error)") }
+                let origin = options.origin ?? ProcessInfo.processInfo.environment["SHIPLOG_LOG_ORIGIN"].flatMap { $0.isEmpty ? nil : $0 }
+                    ?? Checkpointer.defaultOrigin(for: parsed)
+                do { verifierKey = try NoteVerifierKey(name: origin, kind: .ed25519, publicKey: parsed) } catch {
+                    throw ValidationError("--origin: \(error)")
+                }
+            } else {
+                verifierKey = try options.signer().verifierKey
+            }
+            try await ledger.setCheckpointKey(origin: verifierKey.name, publicKey: verifierKey.publicKey.base64, key: admin)
+            print("checkpoint key of \(verifierKey.name) enrolled: \(verifierKey)")
         }
     }
 

@@ -40,7 +40,7 @@ struct CheckpointOptions: ParsableArguments {
             )
         }
         let key = try KeyFile.read(from: path)
-        let name = origin ?? environment["SHIPLOG_LOG_ORIGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? Checkpointer.defaultOrigin(for: key)
+        let name = origin ?? environment["SHIPLOG_LOG_ORIGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? Checkpointer.defaultOrigin(for: key.publicKey)
         do { return try NoteSigner(name: name, key: key) } catch { throw ValidationError("--origin: \(error)") }
     }
 

@@ -13,10 +13,12 @@ struct ReceiptJudgeTests {
     let prod = try! Environment("prod")
     let web = try! ServiceName("web")
 
-    func checkpointer(_ story: TrustStory) throws -> Checkpointer {
-        try Checkpointer(
-            pool: PostgresPool(configuration: story.login, maximumConnections: 2),
-            signer: NoteSigner(name: "ledger.example/prod", key: .generate()))
+    /// A checkpointer with a fresh key, enrolled by the story's admin.
+    func checkpointer(_ story: TrustStory) async throws -> Checkpointer {
+        let key = SigningKey.generate()
+        try await story.ledger.setCheckpointKey(origin: "ledger.example/prod", publicKey: key.publicKey.base64, key: story.admin)
+        return try Checkpointer(
+            pool: PostgresPool(configuration: story.login, maximumConnections: 2), signer: NoteSigner(name: "ledger.example/prod", key: key))
     }
 
     @Test("an approver revoked before the start: the receipt of that start fails and names why")
@@ -36,9 +38,9 @@ struct ReceiptJudgeTests {
         let forged = try await story.forger.append(
             [(.deploy(id), started)], as: .startDeploy(id: id, breakGlassReason: nil), signedWith: story.ci, at: now)
 
-        let checkpointer = try checkpointer(story)
+        let checkpointer = try await checkpointer(story)
         let made = try await checkpointer.checkpoint()
-        #expect(made.checkpoint.size == forged)
+        #expect(made.checkpoint.size == forged + 1)
         let receipt = try await checkpointer.pool.withConnection { try await ReceiptBuilder.receipt(for: id, on: $0) }
         #expect(receipt.entries.contains { $0.position == forged })
         let verdict = ReceiptVerifier.verify(receipt, ledgerKey: checkpointer.signer.verifierKey, witnessKeys: [], quorum: 0)
@@ -46,6 +48,29 @@ struct ReceiptJudgeTests {
         #expect(verdict.summary.hasPrefix("FAILS: DeployStarted at \(forged) does not count"), "\(verdict)")
         #expect(verdict.summary.contains("needs 2 approvals, has 1 of 2 (alice)"), "\(verdict)")
         #expect(verdict.summary.contains("bob"), "\(verdict)")
+    }
+
+    @Test("a checkpoint signed by a key the ledger did not enroll proves nothing, even checked with that key")
+    func unenrolledCheckpointKey() async throws {
+        let story = try await TrustStory.make()
+        let id = try await story.request()
+        let checkpointer = try await checkpointer(story)
+        _ = try await checkpointer.checkpoint()
+        // Someone with the database signs the same tree with a key of their own.
+        let rogue = try NoteSigner(name: "ledger.example/prod", key: .generate())
+        let (size, root) = try await checkpointer.pool.withConnection { connection in
+            let size = try await LogTree.size(on: connection)
+            return (size, try await LogTree.root(size: size, on: connection))
+        }
+        let text = Checkpoint(origin: "ledger.example/prod", size: size, rootHash: root).text
+        let note = SignedNote(text: text, signatures: [rogue.signature(of: text)]).serialized
+        let receipt = try await checkpointer.pool.withConnection { try await ReceiptBuilder.receipt(for: id, checkpoint: note, on: $0) }
+        let verdict = ReceiptVerifier.verify(receipt, ledgerKey: rogue.verifierKey, witnessKeys: [], quorum: 0)
+        #expect(!verdict.ok)
+        #expect(verdict.summary.contains("the ledger enrolled checkpoint key"), "\(verdict)")
+        // The real key still proves it.
+        let real = try await checkpointer.pool.withConnection { try await ReceiptBuilder.receipt(for: id, on: $0) }
+        #expect(ReceiptVerifier.verify(real, ledgerKey: checkpointer.signer.verifierKey, witnessKeys: [], quorum: 0).ok)
     }
 
     @Test("the tree the trigger keeps under concurrent group commits is the one the rows make, and its proofs verify")

@@ -17,6 +17,8 @@ public enum TrustRoot: Aggregate {
         public var admins: [Admin] = []
         /// Admin keys taken out of the trust root, with the removal: they sign nothing from then on.
         public var removed: [LedgerEvent.AdminRemoved] = []
+        /// The key the ledger's checkpoints are signed with now, nil until an admin sets one.
+        public var checkpointKey: LedgerEvent.CheckpointKeySet?
 
         public init() {}
 
@@ -32,6 +34,8 @@ public enum TrustRoot: Aggregate {
         case addAdmin(name: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID, by: LedgerActor)
         /// An admin removed by another admin; never the last one.
         case removeAdmin(name: ActorName, reason: String?, by: LedgerActor)
+        /// The checkpoint key and origin, set (or replaced) by an admin.
+        case setCheckpointKey(origin: String, publicKey: PublicKeyBytes, keyID: SignerKeyID, by: LedgerActor)
     }
 
     public static var initial: State { State() }
@@ -63,6 +67,20 @@ public enum TrustRoot: Aggregate {
                 events: [
                     .adminAdded(.init(admin: name, publicKey: publicKey, keyID: keyID, addedBy: actor, addedAt: now))
                 ])
+        case .setCheckpointKey(let origin, let publicKey, let keyID, let actor):
+            try requireAdmin(actor, in: state)
+            guard !origin.isEmpty, origin.count <= 200, !origin.contains("+"),
+                !origin.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
+            else {
+                throw LedgerError(
+                    .invalidValue, "a checkpoint origin is a name without spaces or '+', like shiplog.example.com/prod: \(origin.debugDescription)")
+            }
+            if let current = state.checkpointKey, current.keyID == keyID, current.origin == origin {
+                throw LedgerError(.alreadyExists, "the checkpoint key of \(origin) is already \(keyID)")
+            }
+            return Decision(
+                stream: .ledger,
+                events: [.checkpointKeySet(.init(origin: origin, publicKey: publicKey, keyID: keyID, setBy: actor, setAt: now))])
         case .removeAdmin(let name, let reason, let actor):
             try requireAdmin(actor, in: state)
             let reason = try FreeText.optional(reason, what: "the reason")
@@ -107,6 +125,8 @@ public enum TrustRoot: Aggregate {
         case .adminRemoved(let e):
             state.admins.removeAll { $0.keyID == e.keyID }
             state.removed.append(e)
+        case .checkpointKeySet(let e):
+            state.checkpointKey = e
         default:
             break
         }

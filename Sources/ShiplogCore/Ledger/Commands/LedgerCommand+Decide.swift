@@ -10,7 +10,7 @@ extension LedgerCommand {
     ) -> [LedgerStream]?
     {
         switch self {
-        case .initialize, .addAdmin, .removeAdmin, .revokeApprover, .revokeToken: return []
+        case .initialize, .addAdmin, .removeAdmin, .setCheckpointKey, .revokeApprover, .revokeToken: return []
         case .issueToken(_, _, _, _, _, let environments): return (environments ?? []).map { .policy($0) }
         case .enrollApprover(_, _, _, _, let environments, _): return environments.map { .policy($0) }
         case .setPolicy(let environment, _): return [.policy(environment)]
@@ -62,6 +62,9 @@ extension LedgerCommand {
                 .addAdmin(name: admin, publicKey: publicKey, keyID: keyID, by: actor), state: trustRoot, now: now)
         case .removeAdmin(let admin, let reason):
             return try TrustRoot.decide(.removeAdmin(name: admin, reason: reason, by: actor), state: trustRoot, now: now)
+        case .setCheckpointKey(let origin, let publicKey, let keyID):
+            return try TrustRoot.decide(
+                .setCheckpointKey(origin: origin, publicKey: publicKey, keyID: keyID, by: actor), state: trustRoot, now: now)
         case .enrollApprover(let name, let publicKey, let keyID, let slackUserID, let environments, let kind):
             for environment in environments {
                 _ = try PolicyRecord.requirePolicy(world.policy(environment), for: environment)

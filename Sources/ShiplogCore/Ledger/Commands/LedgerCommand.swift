@@ -16,6 +16,8 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
     case initialize(admin: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID)
     case addAdmin(admin: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID)
     case removeAdmin(admin: ActorName, reason: String?)
+    /// The key (and origin) the ledger's checkpoints are signed with.
+    case setCheckpointKey(origin: String, publicKey: PublicKeyBytes, keyID: SignerKeyID)
     case enrollApprover(
         name: ActorName, publicKey: PublicKeyBytes, keyID: SignerKeyID, slackUserID: SlackUserID?,
         environments: [Environment], kind: ApproverKind)
@@ -69,6 +71,7 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
         switch self {
         case .initialize: "initialize"
         case .addAdmin: "addAdmin"
+        case .setCheckpointKey: "setCheckpointKey"
         case .removeAdmin: "removeAdmin"
         case .enrollApprover: "enrollApprover"
         case .revokeApprover: "revokeApprover"
@@ -126,6 +129,7 @@ public enum LedgerCommand: Hashable, Sendable, Codable {
         switch self {
         case .initialize: ["LedgerInitialized"]
         case .addAdmin: ["AdminAdded"]
+        case .setCheckpointKey: ["CheckpointKeySet"]
         case .removeAdmin: ["AdminRemoved"]
         case .enrollApprover: ["ApproverEnrolled"]
         case .revokeApprover: ["ApproverRevoked"]

@@ -19,6 +19,7 @@ extension LedgerEvent {
         switch self {
         case .ledgerInitialized(let e): data = try encoder.encode(e)
         case .adminAdded(let e): data = try encoder.encode(e)
+        case .checkpointKeySet(let e): data = try encoder.encode(e)
         case .adminRemoved(let e): data = try encoder.encode(e)
         case .approverEnrolled(let e): data = try encoder.encode(e)
         case .approverRevoked(let e): data = try encoder.encode(e)
@@ -66,6 +67,7 @@ extension LedgerEvent {
         switch type {
         case "LedgerInitialized": return .ledgerInitialized(try payload(LedgerInitialized.self))
         case "AdminAdded": return .adminAdded(try payload(AdminAdded.self))
+        case "CheckpointKeySet": return .checkpointKeySet(try payload(CheckpointKeySet.self))
         case "AdminRemoved": return .adminRemoved(try payload(AdminRemoved.self))
         case "ApproverEnrolled": return .approverEnrolled(try payload(ApproverEnrolled.self))
         case "ApproverRevoked": return .approverRevoked(try payload(ApproverRevoked.self))

@@ -6,7 +6,7 @@ extension LedgerEvent {
     /// `deploy-d-2`).
     public var homeStream: LedgerStream {
         switch self {
-        case .ledgerInitialized, .adminAdded, .adminRemoved: return .ledger
+        case .ledgerInitialized, .adminAdded, .adminRemoved, .checkpointKeySet: return .ledger
         case .approverEnrolled, .approverRevoked: return .approvers
         case .policySet(let e): return .policy(e.environment)
         case .targetSet(let e): return .serviceEnvironment(e.environment, e.service)

@@ -8,6 +8,7 @@ extension LedgerEvent {
         switch self {
         case .ledgerInitialized(let e): return "initialized the ledger with admin \(e.admin)"
         case .adminAdded(let e): return "added admin \(e.admin)"
+        case .checkpointKeySet(let e): return "set the checkpoint key of \(e.origin) to \(e.keyID)"
         case .adminRemoved(let e): return "removed admin \(e.admin)"
         case .approverEnrolled(let e):
             let environments = e.environments.isEmpty ? "no environment" : e.environments.map(\.rawValue).joined(separator: ",")

@@ -68,4 +68,29 @@ extension LedgerEvent {
             self.removedAt = removedAt
         }
     }
+
+    /// The key the ledger's checkpoints are signed with, and the origin they name (stream
+    /// `ledger`), set by an admin. The key itself never enters the database: `shiplog
+    /// checkpoint` signs only with this one, and `receipt verify` checks the key an auditor
+    /// gives against it.
+    public struct CheckpointKeySet: Hashable, Sendable, Codable {
+        public var origin: String
+        public var publicKey: PublicKeyBytes
+        public var keyID: SignerKeyID
+        public var setBy: LedgerActor
+        public var setAt: Date
+
+        /// The payload's JSON keys: renaming a property must not rename its key.
+        private enum CodingKeys: String, CodingKey {
+            case origin, publicKey, keyID, setBy, setAt
+        }
+
+        public init(origin: String, publicKey: PublicKeyBytes, keyID: SignerKeyID, setBy: LedgerActor, setAt: Date) {
+            self.origin = origin
+            self.publicKey = publicKey
+            self.keyID = keyID
+            self.setBy = setBy
+            self.setAt = setAt
+        }
+    }
 }

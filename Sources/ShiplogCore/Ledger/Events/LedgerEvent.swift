@@ -10,6 +10,7 @@ public enum LedgerEvent: Hashable, Sendable {
     // Trust root (`ledger`)
     case ledgerInitialized(LedgerInitialized)
     case adminAdded(AdminAdded)
+    case checkpointKeySet(CheckpointKeySet)
     case adminRemoved(AdminRemoved)
     // Approvers (`approvers`)
     case approverEnrolled(ApproverEnrolled)
@@ -55,6 +56,7 @@ public enum LedgerEvent: Hashable, Sendable {
         switch self {
         case .ledgerInitialized: return "LedgerInitialized"
         case .adminAdded: return "AdminAdded"
+        case .checkpointKeySet: return "CheckpointKeySet"
         case .adminRemoved: return "AdminRemoved"
         case .approverEnrolled: return "ApproverEnrolled"
         case .approverRevoked: return "ApproverRevoked"
@@ -87,7 +89,7 @@ public enum LedgerEvent: Hashable, Sendable {
 
     /// Every event type, in catalogue order.
     public static let allTypes: [String] = [
-        "LedgerInitialized", "AdminAdded", "AdminRemoved", "ApproverEnrolled", "ApproverRevoked", "PolicySet",
+        "LedgerInitialized", "AdminAdded", "AdminRemoved", "CheckpointKeySet", "ApproverEnrolled", "ApproverRevoked", "PolicySet",
         "TargetSet", "TokenIssued", "TokenRevoked", "BuildRecorded", "MigrationApplied",
         "MigrationFailed", "DeployRequested", "DeployApproved", "DeployRejected", "DeployCancelled",
         "DeployStarted", "DeploySucceeded", "DeployFailed", "EnvironmentLocked", "EnvironmentUnlocked",
@@ -101,6 +103,7 @@ public enum LedgerEvent: Hashable, Sendable {
         switch self {
         case .ledgerInitialized(let e): return LedgerActor(name: e.admin, keyID: e.keyID)
         case .adminAdded(let e): return e.addedBy
+        case .checkpointKeySet(let e): return e.setBy
         case .adminRemoved(let e): return e.removedBy
         case .approverEnrolled(let e): return e.enrolledBy
         case .approverRevoked(let e): return e.revokedBy
@@ -143,6 +146,7 @@ public enum LedgerEvent: Hashable, Sendable {
         switch self {
         case .ledgerInitialized(let e): return e.initializedAt
         case .adminAdded(let e): return e.addedAt
+        case .checkpointKeySet(let e): return e.setAt
         case .adminRemoved(let e): return e.removedAt
         case .approverEnrolled(let e): return e.enrolledAt
         case .approverRevoked(let e): return e.revokedAt

@@ -185,7 +185,7 @@ public enum LedgerJudge {
     /// short stretch of the log the way a command would.
     public static func contextStreams(of event: LedgerEvent) -> [LedgerStream] {
         switch event {
-        case .ledgerInitialized, .adminAdded, .adminRemoved: return [.ledger]
+        case .ledgerInitialized, .adminAdded, .adminRemoved, .checkpointKeySet: return [.ledger]
         case .approverEnrolled, .approverRevoked: return [.ledger, .approvers]
         case .policySet(let e): return [.ledger, .policy(e.environment)]
         case .targetSet(let e): return [.ledger, .policy(e.environment), .serviceEnvironment(e.environment, e.service)]
