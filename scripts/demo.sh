@@ -50,6 +50,26 @@ say "shiplog history --limit 5";         "$shiplog" history --limit 5
 say "shiplog show $deploy";              "$shiplog" show "$deploy"
 say "shiplog metrics";                   "$shiplog" metrics
 say "shiplog verify (the chain, and every command's signature and authority)"; "$shiplog" verify
+# Audit evidence: a checkpoint signed with the enrolled checkpoint key, cosigned by a witness
+# running on its own, published to a directory; the deploy's receipt checked offline.
+if [ ! -f "$keys/checkpoint.key" ]; then
+    say "first audit run: the checkpoint key (enrolled by the admin) and a witness key"
+    "$shiplog" keys generate --out "$keys/checkpoint.key" >/dev/null
+    "$shiplog" keys generate --out "$keys/witness.key" >/dev/null
+    "$shiplog" checkpoint enroll --checkpoint-key "$keys/checkpoint.key" --key "$keys/admin.key"
+fi
+ledger_key=$("$shiplog" checkpoint verifier-key --checkpoint-key "$keys/checkpoint.key")
+witness_key=$("$shiplog" witness verifier-key --key "$keys/witness.key")
+witness_port=$((20000 + RANDOM % 20000))
+"$shiplog" witness serve --key "$keys/witness.key" --log "$ledger_key" --state "$home/witness-state.json" --port "$witness_port" >/dev/null 2>&1 &
+witness_pid=$!
+for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$witness_port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+say "shiplog checkpoint (signed, cosigned by the witness, published to $home/checkpoints)"
+"$shiplog" checkpoint --checkpoint-key "$keys/checkpoint.key" --publish "$home/checkpoints" --witness "http://127.0.0.1:$witness_port,$witness_key"
+kill "$witness_pid" 2>/dev/null || true
+say "shiplog receipt $deploy, then receipt verify: offline, with only the public keys"
+"$shiplog" receipt "$deploy" --out "$home/receipt-$deploy.json"
+"$shiplog" receipt verify "$home/receipt-$deploy.json" --ledger-key "$ledger_key" --witness-key "$witness_key"
 # The Slack path: the server, with requests signed exactly as Slack signs them, and a local
 # stand-in for Slack that prints what the bot posts.
 if [ ! -f "$keys/slack-bot.key" ]; then
