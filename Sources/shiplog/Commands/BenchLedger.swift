@@ -33,14 +33,14 @@ struct BenchLedger: AsyncParsableCommand {
 
         var rebuilds: [Double] = []
         for _ in 0..<repeats {
-            rebuilds.append(try await time { _ = try await Projector(pool: pool).rebuild() })
+            rebuilds.append(try await secondsTaken { _ = try await Projector(pool: pool).rebuild() })
         }
         let rebuild = median(rebuilds)
         table.add("projections rebuild", seconds(rebuild), rate(events, rebuild), "100000 events/s", ratio(Double(events) / rebuild, 100_000))
 
         var chains: [Double] = []
         for _ in 0..<repeats {
-            chains.append(try await time {
+            chains.append(try await secondsTaken {
                 let result = try await ChainVerifier(pool: pool).verify(chainOnly: true)
                 guard result.ok else { throw ValidationError("the seeded ledger's chain does not verify: \(result.reason ?? "")") }
             })
@@ -54,7 +54,7 @@ struct BenchLedger: AsyncParsableCommand {
         var judged: ChainVerification?
         for _ in 0..<repeats {
             ceilings.append(await SignatureCeiling.measure())
-            verifies.append(try await time {
+            verifies.append(try await secondsTaken {
                 let result = try await ChainVerifier(pool: pool).verify()
                 guard result.ok else { throw ValidationError("the seeded ledger does not verify: \(result.reason ?? "")") }
                 judged = result
@@ -92,7 +92,7 @@ struct BenchLedger: AsyncParsableCommand {
         for (name, arguments, target) in commands {
             var samples: [Double] = []
             for _ in 0..<runs {
-                samples.append(try await time {
+                samples.append(try await secondsTaken {
                     let (status, output) = try ChildProcess.run([executable] + arguments, environment: environment)
                     // `deploy gate` answers 3 for a closed gate: an answer, not a failure.
                     guard status == 0 || (arguments.first == "deploy" && status == 3) else {
@@ -106,13 +106,6 @@ struct BenchLedger: AsyncParsableCommand {
         print(table.rendered)
         print("\nvs target: above 1.00× meets it (rates: measured/target; times: target/measured);")
         print("for verify the ratio is to the ceiling measured in this run (target 0.80×)")
-    }
-
-    private func time(_ body: () async throws -> Void) async throws -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await body()
-        return (clock.now - start).seconds
     }
 
     private func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }

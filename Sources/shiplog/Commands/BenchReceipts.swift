@@ -46,7 +46,7 @@ struct BenchReceipts: AsyncParsableCommand {
         var table = Table("measurement", "median", "p90", "target", "vs target")
         var samples: [Double] = []
         for run in 0...runs {
-            let elapsed = try await time { _ = try await checkpointer.checkpoint(evenIfUnchanged: true) }
+            let elapsed = try await secondsTaken { _ = try await checkpointer.checkpoint(evenIfUnchanged: true) }
             if run > 0 { samples.append(elapsed) }
         }
         table.add("checkpoint (root, consistency check, sign, record, publish)", ms(median(samples)), ms(p90(samples)), "50 ms", ratio(0.05, median(samples)))
@@ -72,7 +72,7 @@ struct BenchReceipts: AsyncParsableCommand {
         for (name, arguments, target) in commands {
             var samples: [Double] = []
             for run in 0...runs {
-                let elapsed = try await time {
+                let elapsed = try await secondsTaken {
                     let (status, output) = try ChildProcess.run([executable] + arguments, environment: environment)
                     guard status == 0 else { throw ValidationError("\(arguments.joined(separator: " ")) failed: \(output)") }
                 }
@@ -84,13 +84,6 @@ struct BenchReceipts: AsyncParsableCommand {
         let entries = try Receipt.decode(data).entries.count
         print(table.rendered)
         print("\nthe receipt holds \(entries) events (\(data.count / 1024) KiB); vs target: above 1.00× meets it (target/measured)")
-    }
-
-    private func time(_ body: () async throws -> Void) async throws -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await body()
-        return (clock.now - start).seconds
     }
 
     private func ms(_ value: Double) -> String { String(format: "%.1f ms", value * 1000) }

@@ -39,4 +39,28 @@ extension TestDatabase {
         let connection = try await connect()
         try await connection.execute(unsafeSQL: "SET session_replication_role = replica; \(sql)")
     }
+
+    /// The attacker's second step after changing a row (`tamper`): every hash from `position`
+    /// on recomputed with the canonical encoding, and the head set to the last, so the chain is
+    /// whole again.
+    func rehashChain(from position: Int64) async throws {
+        try await tamper(
+            """
+            DO $$
+            DECLARE e events; previous bytea;
+            BEGIN
+                SELECT hash INTO previous FROM events WHERE position = \(position) - 1;
+                FOR e IN SELECT * FROM events WHERE position >= \(position) ORDER BY position LOOP
+                    previous := sha256(previous || int8send(e.position) || uuid_send(e.id) || shiplog_str(e.stream)
+                        || int8send(e.stream_version) || shiplog_str(e.type) || shiplog_str(e.payload::text)
+                        || shiplog_str(e.metadata::text) || int8send((extract(epoch FROM e.recorded_at) * 1000000)::bigint)
+                        || shiplog_str(e.actor));
+                    UPDATE events SET hash = previous, prev_hash = (SELECT hash FROM events WHERE position = e.position - 1)
+                     WHERE position = e.position;
+                END LOOP;
+                UPDATE shiplog_head SET hash = previous;
+            END
+            $$;
+            """)
+    }
 }
