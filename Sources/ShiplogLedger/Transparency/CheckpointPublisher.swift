@@ -49,5 +49,11 @@ public struct DirectoryPublisher: CheckpointPublisher {
 /// Why a checkpoint was not made, said so the operator knows what to do.
 public struct CheckpointError: Error, CustomStringConvertible, Sendable {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// The log does not extend a checkpoint already made, or a witness called it a fork:
+    /// someone must look, now.
+    public var isFork: Bool
+    public init(_ description: String, isFork: Bool = false) {
+        self.description = description
+        self.isFork = isFork
+    }
 }

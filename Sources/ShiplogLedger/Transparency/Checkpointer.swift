@@ -125,7 +125,8 @@ public struct Checkpointer: Sendable {
         let old = previous.checkpoint
         guard old.size <= checkpoint.size else {
             throw CheckpointError(
-                "the log holds \(checkpoint.size) events but the last checkpoint committed to \(old.size): events were removed; not signing")
+                "the log holds \(checkpoint.size) events but the last checkpoint committed to \(old.size): events were removed; not signing",
+                isFork: true)
         }
         let proof = try await LogTree.consistencyProof(old: old.size, new: checkpoint.size, on: connection)
         guard
@@ -133,8 +134,8 @@ public struct Checkpointer: Sendable {
                 old: old.size, new: checkpoint.size, oldRoot: old.rootHash, newRoot: checkpoint.rootHash, proof: proof)
         else {
             throw CheckpointError(
-                "the log does not extend the last checkpoint (\(old.size) events, root \(Base64.encode(old.rootHash))): history before it was rewritten; not signing. Run shiplog verify --since on that checkpoint"
-            )
+                "the log does not extend the last checkpoint (\(old.size) events, root \(Base64.encode(old.rootHash))): history before it was rewritten; not signing. Run shiplog verify --since on that checkpoint",
+                isFork: true)
         }
     }
 }

@@ -50,8 +50,8 @@ public struct WitnessClient: Sendable {
                 old = size
             default:
                 throw CheckpointError(
-                    "witness \(key.name) at \(url) refused the checkpoint (HTTP \(response.status)): \(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))"
-                )
+                    "witness \(key.name) at \(url) refused the checkpoint (HTTP \(response.status)): \(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(300))",
+                    isFork: response.status == 422)
             }
         }
         throw CheckpointError("witness \(key.name) at \(url) kept changing its size; try again")

@@ -94,7 +94,7 @@ public struct CheckpointService: Service {
                         "published": "\(made.published.joined(separator: ","))",
                     ])
             }
-        } catch let error as CheckpointError where error.description.contains("rewritten") || error.description.contains("removed") {
+        } catch let error as CheckpointError where error.isFork {
             logger.critical("refusing to sign a checkpoint", metadata: ["reason": "\(error.description)"])
         } catch {
             logger.error("a checkpoint could not be made; trying again later", metadata: ["error": "\(error)"])
