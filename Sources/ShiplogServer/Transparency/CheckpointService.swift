@@ -34,7 +34,8 @@ public struct CheckpointService: Service {
     public func run() async throws {
         let clock = ContinuousClock()
         var listener: PostgresConnection?
-        var seen = try await checkpointer.pool.withConnection { try await EventStore.head(on: $0).position }
+        // Where the log stood when this service last looked (nil until the database answers).
+        var seen: Int64?
         var due = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if listener?.isHealthy != true {
@@ -49,9 +50,13 @@ public struct CheckpointService: Service {
             }
             var now = clock.now >= due
             do {
-                let (outcome, head) = try await productionOutcome(after: seen)
-                seen = head
-                now = now || outcome
+                if let position = seen {
+                    let (outcome, head) = try await productionOutcome(after: position)
+                    seen = head
+                    now = now || outcome
+                } else {
+                    seen = try await checkpointer.pool.withConnection { try await EventStore.head(on: $0).position }
+                }
             } catch {
                 logger.error("cannot read the log's new events", metadata: ["error": "\(error)"])
             }
