@@ -1,7 +1,7 @@
 /// The right edge of a Merkle tree being built leaf by leaf: what an appender needs to
 /// complete every subtree as its last leaf arrives, and the root at any moment, in O(log n)
-/// memory. The database's trigger (migrations/0015) keeps the same frontier in its head row;
-/// `verify` rebuilds the tree from the stored events with this one and compares.
+/// memory. `verify --since` rebuilds the roots a kept checkpoint and the head commit to with
+/// it; tests build whole trees with it.
 public struct MerkleFrontier: Sendable, Hashable {
     /// Leaves appended so far.
     public private(set) var size: Int64 = 0

@@ -42,6 +42,8 @@ public struct ChainVerifier: Sendable {
         // Read-only transactions: closing the connections when we return ends them.
 
         var chain = ChainState()
+        // The frontier gives the roots `--since` compares; without a checkpoint, `leaves` is all
+        // the tree check needs, so the walk hashes nothing more.
         var tree = MerkleFrontier()
         var leaves: [UInt8] = []
         var checkpointRoot: [UInt8]? = checkpoint?.size == 0 ? tree.root : nil
@@ -58,8 +60,10 @@ public struct ChainVerifier: Sendable {
                     if let broken = chain.consume(event) { return broken }
                     let leaf = LogTree.leafHash(of: event)
                     leaves += leaf
-                    tree.append(leafHash: leaf)
-                    if tree.size == checkpoint?.size { checkpointRoot = tree.root }
+                    if let checkpoint {
+                        tree.append(leafHash: leaf)
+                        if tree.size == checkpoint.size { checkpointRoot = tree.root }
+                    }
                 }
                 return nil
             },
