@@ -14,6 +14,9 @@ struct GaplessPositionTests {
         case groupCommit
         /// 8 direct writers and 8 sharing a group-commit store, all at once.
         case mixed
+        /// 16 writers sharing a group-commit store that keeps two groups in flight, each on its
+        /// own connection (split from two units up), so groups wait for each other's lock.
+        case twoGroupsInFlight
 
         var testDescription: String { rawValue }
     }
@@ -25,11 +28,14 @@ struct GaplessPositionTests {
     func concurrentWritersLeaveNoGaps(path: Path) async throws {
         let database = try await TestDatabase.create()
         let shared = database.store(maximumConnections: 16, groupCommit: true)
+        let pipelined = EventStore(
+            batcher: AppendBatcher(pool: database.pool(maximumConnections: 2), maximumGroupsInFlight: 2, minimumConcurrentGroup: 2))
         let writers = (0..<16).map { writer -> EventStore in
             switch path {
             case .direct: database.store(maximumConnections: 1)
             case .groupCommit: shared
             case .mixed: writer.isMultiple(of: 2) ? database.store(maximumConnections: 1) : shared
+            case .twoGroupsInFlight: pipelined
             }
         }
 
@@ -69,6 +75,10 @@ struct GaplessPositionTests {
         // Within each stream, versions count up from 1 in log order.
         for (stream, events) in Dictionary(grouping: log, by: \.stream) {
             #expect(events.map(\.streamVersion) == Array(1...Int64(events.count)), "stream \(stream)")
+        }
+
+        if path == .twoGroupsInFlight {
+            #expect(await pipelined.batcher?.mostInFlight == 2)
         }
 
         let verification = try await ChainVerifier(pool: database.pool()).verify(chainOnly: true)

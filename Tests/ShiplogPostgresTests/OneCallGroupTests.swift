@@ -69,4 +69,53 @@ struct OneCallGroupTests {
         #expect(try await store.rowCount() == 1)
         #expect(try await ChainVerifier(pool: pool).verify().ok)
     }
+
+    @Test("a call that read the log before the head row was free sees what committed while it waited: a retry is a duplicate, a stale expected version is refused")
+    func lookupsBeforeTheLock() async throws {
+        let database = try await TestDatabase.create()
+        let pool = database.pool(maximumConnections: 3)
+        let store = EventStore(pool: pool)
+        try await store.append([testEvent()], to: "s-1")
+        let original = try testEvent()
+        let holder = try await database.connect()
+        let watcher = try await database.connect()
+        let waiter = try await holder.transaction { holder in
+            // The group holding the head row: it appends the original and has not committed.
+            let held = try await EventStore.appendCommands(
+                [[AppendRequest(stream: "s-1", expectedVersion: .exact(1), events: [original])]], on: holder)
+            #expect(try held[0].get().map(\.firstPosition) == [2])
+            // The next group reads s-1 at version 1 and no event with the original's id, then
+            // waits for the head row.
+            let waiter = Task {
+                try await pool.withConnection { connection in
+                    try await EventStore.appendCommands(
+                        [
+                            [AppendRequest(stream: "s-1", expectedVersion: .any, events: [original])],
+                            [AppendRequest(stream: "s-1", expectedVersion: .exact(1), events: [try testEvent()])],
+                            [AppendRequest(stream: "s-1", expectedVersion: .any, events: [try testEvent()])],
+                        ], on: connection)
+                }
+            }
+            var waiting = false
+            for _ in 0..<500 where !waiting {
+                waiting = try await watcher.query(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )[0].decode(Int64.self, at: 0) > 0
+                if !waiting { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(waiting, "the second group never waited for the head row")
+            return waiter
+        }
+        let outcomes = try await waiter.value
+        let retry = try outcomes[0].get()
+        #expect(retry.map(\.wasDuplicate) == [true])
+        #expect(retry.map(\.firstPosition) == [2])
+        #expect(throws: AppendError.self) { try outcomes[1].get() }
+        if case .failure(let error as AppendError) = outcomes[1] { #expect(error.actualVersion == 2) }
+        let landed = try outcomes[2].get()
+        #expect(landed.map(\.firstPosition) == [3])
+        #expect(landed.map(\.streamVersion) == [3])
+        #expect(try await store.rowCount() == 3)
+        #expect(try await ChainVerifier(pool: pool).verify().ok)
+    }
 }

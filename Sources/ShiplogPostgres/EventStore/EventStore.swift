@@ -18,6 +18,12 @@ public struct EventStore: Sendable {
         self.batcher = groupCommit ? AppendBatcher(pool: pool) : nil
     }
 
+    /// A group-commit store whose batcher is set up by the caller (`bench append`, tests).
+    public init(batcher: AppendBatcher) {
+        self.pool = batcher.pool
+        self.batcher = batcher
+    }
+
     // MARK: Appending
 
     /// Appends `events` to `stream`, atomically.

@@ -169,11 +169,12 @@ struct AppendBench: AsyncParsableCommand {
             String(
                 format: "Merkle tree kept on every append: %.2f× the throughput without it (group commit, %d writers)",
                 results[4].medianEventsPerSecond / results[7].medianEventsPerSecond, writers))
-        for (index, count) in [(0, writers), (1, many)] where groupSizes[index].groups > 0 {
+        for (index, (count, store)) in [(writers, grouped), (many, groupedMany)].enumerated() where groupSizes[index].groups > 0 {
             print(
                 String(
-                    format: "group commit, %d writers: mean group %.1f appends (%d groups)", count,
-                    Double(groupSizes[index].units) / Double(groupSizes[index].groups), groupSizes[index].groups))
+                    format: "group commit, %d writers: mean group %.1f appends (%d groups, at most %d in flight at once)", count,
+                    Double(groupSizes[index].units) / Double(groupSizes[index].groups), groupSizes[index].groups,
+                    await store.batcher?.mostInFlight ?? 0))
         }
     }
 
