@@ -28,8 +28,10 @@ public func buildApplication(
     HealthRoutes(pool: pool).add(to: router)
 
     let events = EventStore(pool: pool, groupCommit: true)
+    // One judged trust for every command the server decides (`JudgedTrust`).
+    let trust = TrustCache()
     let ledger = configuration.botKey.map { key in
-        LedgerService(store: LedgerStore(events: events, snapshotKey: key), clock: clock)
+        LedgerService(store: LedgerStore(events: events, snapshotKey: key, trust: trust), clock: clock)
     }
     // ECS: deploys and rollbacks from Slack, and the rollbacks alarms start, carried out in
     // the background; alarms through SNS.
@@ -93,7 +95,7 @@ public func buildApplication(
     // Services stop in reverse order: the HTTP server first, then the late slash-command
     // answers (those acknowledged are still answered), the outbox worker (it finishes the
     // message in hand), the projector, and the pool last.
-    var services: [any Service] = [PostgresPoolService(pool: pool), ProjectorService(projector: Projector(pool: pool))]
+    var services: [any Service] = [PostgresPoolService(pool: pool), ProjectorService(projector: Projector(pool: pool, trust: trust))]
     if configuration.slackBotToken != nil || configuration.slackWebhookURL != nil {
         let delivery = SlackDelivery(
             http: http, apiURL: configuration.slackAPIURL, token: configuration.slackBotToken,

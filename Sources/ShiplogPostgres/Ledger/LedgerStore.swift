@@ -10,10 +10,14 @@ public struct LedgerStore: Sendable {
     /// its own signed snapshots of long streams are trusted and refreshed (`StreamSnapshot`).
     /// Without one, every stream is read whole.
     public let snapshotKey: SigningKey?
+    /// The judged trust streams this process keeps between commands (the server's); without
+    /// it, every command judges them whole.
+    public let trust: TrustCache?
 
-    public init(events: EventStore, snapshotKey: SigningKey? = nil) {
+    public init(events: EventStore, snapshotKey: SigningKey? = nil, trust: TrustCache? = nil) {
         self.events = events
         self.snapshotKey = snapshotKey
+        self.trust = trust
     }
 
     /// Reads `streams` in one query, with the rest of every command that wrote to them (its
@@ -21,23 +25,48 @@ public struct LedgerStore: Sendable {
     /// reach the aggregates; the others are kept aside as `skipped`, with the reason. A long
     /// stream starts from this store's own signed snapshot, when it has one.
     public func load(_ streams: [LedgerStream]) async throws -> LoadedStreams {
-        try await events.pool.withConnection { try await Self.load(streams, on: $0, snapshotKey: snapshotKey) }
+        try await events.pool.withConnection { try await Self.load(streams, on: $0, snapshotKey: snapshotKey, trust: trust) }
     }
 
     /// `load` on a connection the caller holds.
-    static func load(_ streams: [LedgerStream], on connection: PostgresConnection, snapshotKey: SigningKey? = nil)
-        async throws -> LoadedStreams
-    {
+    static func load(
+        _ streams: [LedgerStream], on connection: PostgresConnection, snapshotKey: SigningKey? = nil, trust: TrustCache? = nil
+    ) async throws -> LoadedStreams {
         let requested = Set(streams + [.ledger, .approvers, .tokens])
         var restored: [LedgerStream: LoadedStreams.Restored] = [:]
         let snapshotted = requested.filter(LedgerWorld.isSnapshotted)
         if let snapshotKey, !snapshotted.isEmpty {
             restored = try await StreamSnapshot.read(snapshotted, signedBy: snapshotKey, on: connection)
         }
-        let recorded = try await commands(on: requested, after: { restored[$0]?.version ?? 0 }, on: connection)
+        var loaded: LoadedStreams? = nil
+        var recorded: [RecordedEvent] = []
+        if let trust {
+            let judged: JudgedTrust
+            if let current = trust.current {
+                judged = current
+            } else {
+                judged = try await JudgedTrust.judge(on: connection)
+                trust.keep(judged)
+            }
+            let trusted = Set(judged.streams.map(\.name))
+            recorded = try await commands(
+                on: requested.union(judged.streams),
+                after: { judged.streams.contains($0) ? judged.loaded.version($0) : (restored[$0]?.version ?? 0) }, on: connection)
+            if recorded.contains(where: { trusted.contains($0.stream) }) {
+                // The trust streams moved on: the next command judges them again.
+                trust.keep(nil)
+            } else if recorded.allSatisfy({ $0.position > judged.through }) {
+                loaded = LoadedStreams(continuing: judged, judging: recorded, streams: requested, restored: restored)
+            }
+            trust.count(continued: loaded != nil)
+        }
+        if loaded == nil {
+            recorded = try await commands(on: requested, after: { restored[$0]?.version ?? 0 }, on: connection)
+            loaded = LoadedStreams(judging: recorded, streams: requested, restored: restored)
+        }
         let micros = try await connection.query(
             "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")[0].decode(Int64.self, at: 0)
-        var loaded = LoadedStreams(judging: recorded, streams: requested, restored: restored)
+        guard var loaded else { preconditionFailure("loaded on every path above") }
         loaded.databaseTime = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
         if let snapshotKey, !snapshotted.isEmpty {
             await StreamSnapshot.refresh(loaded, recorded: recorded, restored: restored, signedBy: snapshotKey, on: connection)

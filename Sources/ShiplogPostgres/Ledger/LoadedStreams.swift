@@ -45,8 +45,34 @@ public struct LoadedStreams: Sendable {
     /// order) and keeps what counts; a stream in `restored` starts from that snapshot's state,
     /// and `recorded` holds only its events after it.
     public init(judging recorded: [RecordedEvent], streams: Set<LedgerStream>, restored: [LedgerStream: Restored] = [:]) {
+        var walk = TrustWalk()
+        self.init(judging: recorded, streams: streams, restored: restored, walk: &walk)
+    }
+
+    /// The same, handing back the walk as it ended (to go on from, `JudgedTrust`).
+    init(judging recorded: [RecordedEvent], streams: Set<LedgerStream>, restored: [LedgerStream: Restored], walk: inout TrustWalk) {
         self.streams = streams
         self.world = LedgerWorld(loaded: streams)
+        walk = TrustWalk(world: world)
+        judge(recorded, restored: restored, walk: &walk)
+    }
+
+    /// Goes on from `base` (the trust streams judged earlier, `JudgedTrust`) with `streams`
+    /// loaded too: `recorded` holds their events, every one after the last `base` judged, and
+    /// none of `base`'s own streams. The same as judging them all from the start.
+    init(continuing base: JudgedTrust, judging recorded: [RecordedEvent], streams: Set<LedgerStream>, restored: [LedgerStream: Restored]) {
+        let all = streams.union(base.loaded.streams)
+        self.streams = all
+        self.events = base.loaded.events
+        self.versions = base.loaded.versions
+        self.skipped = base.loaded.skipped
+        self.counted = base.loaded.counted
+        var walk = base.walk.loading(all)
+        self.world = walk.world
+        judge(recorded, restored: restored, walk: &walk)
+    }
+
+    private mutating func judge(_ recorded: [RecordedEvent], restored: [LedgerStream: Restored], walk: inout TrustWalk) {
         for (stream, snapshot) in restored {
             // The caller checked that it verifies and decodes (`StreamSnapshot.read`).
             do {
@@ -56,11 +82,11 @@ public struct LoadedStreams: Sendable {
             }
             versions[stream] = snapshot.version
         }
+        walk = walk.with(world: world)
         let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.name, $0) })
         for event in recorded {
             if let stream = names[event.stream] { versions[stream] = max(versions[stream] ?? 0, event.streamVersion) }
         }
-        var walk = TrustWalk(world: world)
         defer { world = walk.world }
         for judged in walk.judge(recorded) {
             switch judged.judgment {

@@ -17,12 +17,16 @@ public struct Projector: Sendable {
     public let batchSize: Int
     /// Positions applied per statement by `rebuild()` (the whole rebuild is one transaction).
     public let rebuildBatchSize: Int
+    /// The judged trust streams a long-lived process keeps (the server's): a short stretch is
+    /// judged on from them instead of from the start (`JudgedTrust`).
+    public let trust: TrustCache?
 
-    public init(pool: PostgresPool, batchSize: Int = 50_000, rebuildBatchSize: Int = 250_000) {
+    public init(pool: PostgresPool, batchSize: Int = 50_000, rebuildBatchSize: Int = 250_000, trust: TrustCache? = nil) {
         precondition(batchSize > 0 && rebuildBatchSize > 0, "a projector batch needs at least one event")
         self.pool = pool
         self.batchSize = batchSize
         self.rebuildBatchSize = rebuildBatchSize
+        self.trust = trust
     }
 
     /// Applies every event committed since the checkpoint and returns how many it applied.
@@ -31,20 +35,22 @@ public struct Projector: Sendable {
     @discardableResult
     public func catchUp() async throws -> Int {
         try await pool.withConnection { connection in
-            try await Self.catchUp(on: connection, batchSize: batchSize)
+            try await Self.catchUp(on: connection, batchSize: batchSize, trust: trust)
         }
     }
 
     /// `catchUp()` on a connection the caller holds (e.g. the server's projector service).
     @discardableResult
-    public static func catchUp(on connection: PostgresConnection, batchSize: Int = 50_000) async throws -> Int {
+    public static func catchUp(on connection: PostgresConnection, batchSize: Int = 50_000, trust: TrustCache? = nil) async throws
+        -> Int
+    {
         do {
             var applied = 0
             while true {
                 let position = try await position(on: connection)
                 guard position.head > position.checkpoint else { return applied }
                 let from = position.checkpoint + 1
-                let skipped = try await RangeJudge.skipped(from: from, through: position.head, on: connection)
+                let skipped = try await RangeJudge.skipped(from: from, through: position.head, on: connection, trust: trust)
                 var start = from
                 var moved = false
                 while start <= position.head {

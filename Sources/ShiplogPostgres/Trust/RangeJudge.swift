@@ -15,7 +15,7 @@ enum RangeJudge {
 
     /// The positions in `from...through` that do not count, with the reason.
     static func skipped(
-        from: Int64, through end: Int64, on connection: PostgresConnection, batchSize: Int = 10_000
+        from: Int64, through end: Int64, on connection: PostgresConnection, batchSize: Int = 10_000, trust: TrustCache? = nil
     ) async throws -> [(position: Int64, reason: String)] {
         guard end >= from else { return [] }
         if from == 1 || end - from + 1 > longStretch {
@@ -33,7 +33,7 @@ enum RangeJudge {
         guard !streams.isEmpty else {
             return events.filter(CommandAssembler.isLedgerEvent).map { ($0.position, Self.offTheLedger($0)) }
         }
-        let loaded = try await LedgerStore.load(Array(streams), on: connection)
+        let loaded = try await LedgerStore.load(Array(streams), on: connection, trust: trust)
         let reasons = Dictionary(loaded.skipped.map { ($0.position, $0.reason) }, uniquingKeysWith: { first, _ in first })
         // Every event of the ledger in the stretch that did not count is skipped, including
         // one on a stream no command could have written (a DeployStarted on `foo`).

@@ -25,6 +25,19 @@ struct TrustWalk: Sendable {
         self.world = world
     }
 
+    /// This walk (its world, the keys it learned, the signatures it checked) going on with
+    /// `streams` loaded too.
+    func loading(_ streams: Set<LedgerStream>) -> TrustWalk {
+        with(world: world.loading(streams))
+    }
+
+    /// This walk going on from `world` (the same world with snapshots restored into it).
+    func with(world: LedgerWorld) -> TrustWalk {
+        var walk = self
+        walk.world = world
+        return walk
+    }
+
     /// Judges `events` (in log order) here and now.
     mutating func judge(_ events: [RecordedEvent]) -> [Judged] {
         for event in events { keys.learn(from: event) }

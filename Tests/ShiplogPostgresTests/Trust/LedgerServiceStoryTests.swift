@@ -11,7 +11,7 @@ import Testing
 /// appended in memory and in PostgreSQL, ends in the same ledger.
 @Suite("The ledger's commands over both storages")
 struct LedgerServiceStoryTests {
-    enum Storage: String, CaseIterable, Sendable { case memory, postgres }
+    enum Storage: String, CaseIterable, Sendable { case memory, postgres, postgresJudgedTrust }
 
     static func ledger(_ storage: Storage) async throws -> LedgerService {
         switch storage {
@@ -20,6 +20,9 @@ struct LedgerServiceStoryTests {
         case .postgres:
             let database = try await TestDatabase.create()
             return LedgerService(store: LedgerStore(events: EventStore(pool: database.pool())))
+        case .postgresJudgedTrust:
+            let database = try await TestDatabase.create()
+            return LedgerService(store: LedgerStore(events: EventStore(pool: database.pool()), trust: TrustCache()))
         }
     }
 
@@ -84,5 +87,49 @@ struct LedgerServiceStoryTests {
         }
         #expect(second.message.contains("already has an active deploy"))
         #expect(await storage.log.count == before)
+    }
+
+    @Test("with the judged trust kept between commands: builds go on from it; a revocation is seen by the next command; a deploy older than the trust is judged from the start, as without it")
+    func judgedTrust() async throws {
+        let database = try await TestDatabase.create()
+        let trust = TrustCache()
+        let ledger = LedgerService(store: LedgerStore(events: EventStore(pool: database.pool()), trust: trust))
+        let plain = LedgerService(store: LedgerStore(events: EventStore(pool: database.pool())))
+        let admin = SigningKey.generate(), alice = SigningKey.generate(), bob = SigningKey.generate()
+        let carol = SigningKey.generate(), ci = SigningKey.generate()
+        _ = try await ledger.initialize(admin: "admin", key: admin)
+        try await ledger.setPolicy(environment: "prod", policy: EnvironmentPolicy(approvalsRequired: 2), key: admin)
+        for (name, key) in [("alice", alice), ("bob", bob), ("carol", carol)] {
+            _ = try await ledger.enrollApprover(
+                name: name, publicKey: key.publicKey.base64, slackUser: nil, environments: ["prod"], kind: .person, key: admin)
+        }
+        _ = try await ledger.enrollApprover(
+            name: "ci", publicKey: ci.publicKey.base64, slackUser: nil, environments: [], kind: .ci, key: admin)
+        let artifact = "sha256:" + String(repeating: "ab", count: 32)
+        // The enrollments moved the trust streams: the first build judges them again, the next
+        // ones go on from that.
+        try await ledger.recordBuild(service: "web", version: "1.0.0", artifact: artifact, commit: nil, taskDefinition: nil, key: ci)
+        let before = trust.counts
+        for version in ["1.0.1", "1.0.2"] {
+            try await ledger.recordBuild(service: "web", version: version, artifact: artifact, commit: nil, taskDefinition: nil, key: ci)
+        }
+        #expect(trust.counts.continued - before.continued == 2)
+        #expect(trust.counts.judged == before.judged, "the trust streams did not move: judged once")
+
+        let id = try await ledger.requestDeploy(
+            service: "web", environment: "prod", version: "1.0.2", artifact: nil, reason: nil, allowUnrecorded: false, key: carol)
+        try await ledger.approve(id.rawValue, key: alice)
+        // Bob is revoked (by the plain store, as another process would): the next command sees it.
+        try await plain.revokeApprover(name: "bob", reason: nil, key: admin)
+        let judged = trust.counts.judged, fromTheStart = trust.counts.fromTheStart
+        let refused = try await #require(throws: LedgerError.self) { try await ledger.approve(id.rawValue, key: bob) }
+        #expect(refused.message.contains("bob"), "\(refused)")
+        // The deploy's events come before the revocation: judged from the start, as the plain store does.
+        let cached = try await ledger.deploy(id.rawValue), direct = try await plain.deploy(id.rawValue)
+        #expect(trust.counts.judged > judged)
+        #expect(trust.counts.fromTheStart >= fromTheStart + 2)
+        #expect(cached.context.deploy.approvals.map(\.approver) == direct.context.deploy.approvals.map(\.approver))
+        #expect(cached.skipped == direct.skipped)
+        #expect(try await ChainVerifier(pool: database.pool()).verify().ok)
     }
 }

@@ -19,7 +19,7 @@ public struct LedgerWorld: Sendable {
     public private(set) var alarms: [AlarmName: AlarmRecord.State] = [:]
 
     /// The streams this world holds; nil: all of them.
-    public let loaded: Set<LedgerStream>?
+    public private(set) var loaded: Set<LedgerStream>?
     /// Streams restored from a snapshot, with the position of the last event it includes:
     /// their earlier events are already folded in, and a command before that position cannot be
     /// decided again here (its context is not loaded as it was).
@@ -40,6 +40,14 @@ public struct LedgerWorld: Sendable {
     }
 
     public func isLoaded(_ stream: LedgerStream) -> Bool { loaded?.contains(stream) ?? true }
+
+    /// This world holding `streams` too, read whole from here on: for a walk that goes on with
+    /// more streams whose events all come after what it judged (`JudgedTrust`).
+    public func loading(_ streams: Set<LedgerStream>) -> LedgerWorld {
+        var world = self
+        world.loaded = loaded.map { $0.union(streams) }
+        return world
+    }
 
     /// True when `stream` is loaded as it was just before `position`.
     public func isLoaded(_ stream: LedgerStream, before position: Int64) -> Bool {

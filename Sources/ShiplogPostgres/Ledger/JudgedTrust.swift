@@ -1,0 +1,80 @@
+import Foundation
+import ShiplogCore
+import Synchronization
+
+/// The trust streams judged once and kept between commands by a long-lived process (the
+/// server): the ledger, the approvers, the tokens, and the policy streams their commands name.
+///
+/// Every command reads these streams and judges them whole (each of their commands' signatures
+/// checked, each decision re-derived), so without this a command costs more the more approvers
+/// and tokens a ledger has. With it, a command reads only its own streams and goes on from the
+/// judged trust (`LoadedStreams(continuing:)`), which is the same walk: allowed only while no
+/// event of the trust streams came after it (the read sees any that did, and judges again from
+/// the start) and every event the command reads comes after the last one judged (else the
+/// command is judged from the start, as without it).
+public struct JudgedTrust: Sendable {
+    let walk: TrustWalk
+    let loaded: LoadedStreams
+    /// The position of the last event judged.
+    let through: Int64
+
+    /// The streams it holds.
+    public var streams: Set<LedgerStream> { loaded.streams }
+
+    /// Reads and judges the trust streams, with the policy streams their commands name (an
+    /// approver or a token limited to environments), so that each is judged with all it needs.
+    static func judge(on connection: PostgresConnection) async throws -> JudgedTrust {
+        var streams: Set<LedgerStream> = [.ledger, .approvers, .tokens]
+        while true {
+            let recorded = try await LedgerStore.commands(on: streams, on: connection)
+            let context = Set(
+                recorded.compactMap { try? LedgerEvent.decode(type: $0.type, payloadJSON: $0.payload) }
+                    .flatMap(LedgerJudge.contextStreams(of:)))
+            guard context.isSubset(of: streams) else {
+                streams.formUnion(context)
+                continue
+            }
+            var walk = TrustWalk()
+            let loaded = LoadedStreams(judging: recorded, streams: streams, restored: [:], walk: &walk)
+            return JudgedTrust(walk: walk, loaded: loaded, through: recorded.last?.position ?? 0)
+        }
+    }
+}
+
+/// Where a process keeps its `JudgedTrust`, shared by its commands.
+public final class TrustCache: Sendable {
+    private struct State {
+        var judged: JudgedTrust?
+        var counts = Counts()
+    }
+
+    /// How the commands loaded so far went: from the judged trust, or from the start (the trust
+    /// streams moved, or a command read events older than the judged trust), and how often the
+    /// trust streams were judged.
+    public struct Counts: Sendable, Equatable {
+        public var continued = 0
+        public var fromTheStart = 0
+        public var judged = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var counts: Counts { state.withLock { $0.counts } }
+
+    var current: JudgedTrust? { state.withLock { $0.judged } }
+
+    func keep(_ trust: JudgedTrust?) {
+        state.withLock {
+            $0.judged = trust
+            if trust != nil { $0.counts.judged += 1 }
+        }
+    }
+
+    func count(continued: Bool) {
+        state.withLock {
+            if continued { $0.counts.continued += 1 } else { $0.counts.fromTheStart += 1 }
+        }
+    }
+}
