@@ -25,11 +25,12 @@ public func buildApplication(
     _ = ServerMetrics.registry
     let router = Router(context: ShiplogRequestContext.self)
     router.add(middleware: MetricsMiddleware())
-    HealthRoutes(pool: pool).add(to: router)
+    // One judged trust for every command the server decides and every stretch its projector
+    // judges (`JudgedTrust`).
+    let trust = TrustCache()
+    HealthRoutes(pool: pool, trust: trust).add(to: router)
 
     let events = EventStore(pool: pool, groupCommit: true)
-    // One judged trust for every command the server decides (`JudgedTrust`).
-    let trust = TrustCache()
     let ledger = configuration.botKey.map { key in
         LedgerService(store: LedgerStore(events: events, snapshotKey: key, trust: trust), clock: clock)
     }

@@ -210,7 +210,10 @@ struct SlashCommandServerTests {
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body).contains("shiplog_projector_lag_events"))
+                let metrics = String(buffer: response.body)
+                #expect(metrics.contains("shiplog_projector_lag_events"))
+                #expect(metrics.contains(#"shiplog_commands_read{from="judged_trust"}"#), "\(metrics)")
+                #expect(metrics.contains("shiplog_trust_streams_judged"))
             }
         }
     }

@@ -14,6 +14,13 @@ public enum ServerMetrics {
     /// Events not yet applied to the projections, as of the last `/readyz` or `/metrics`.
     static let projectorLag = CoreMetrics.Gauge(label: "shiplog_projector_lag_events")
 
+    /// Commands (and projector stretches) read going on from the server's judged trust
+    /// streams, or judged from the start, and how often the trust streams were judged
+    /// (`JudgedTrust`), as of the last `/metrics`.
+    static let judgedFromTrust = CoreMetrics.Gauge(label: "shiplog_commands_read", dimensions: [("from", "judged_trust")])
+    static let judgedFromTheStart = CoreMetrics.Gauge(label: "shiplog_commands_read", dimensions: [("from", "the_start")])
+    static let trustJudged = CoreMetrics.Gauge(label: "shiplog_trust_streams_judged")
+
     /// Slash commands acknowledged before their answer was ready (answered via response_url).
     static let lateAnswers = CoreMetrics.Counter(label: "shiplog_slack_late_answers_total")
 

@@ -7,6 +7,8 @@ import ShiplogPostgres
 /// current, and how far the projections lag) and `GET /metrics` (Prometheus text).
 struct HealthRoutes {
     let pool: PostgresPool
+    /// The server's judged trust, whose counts `/metrics` reports.
+    var trust: TrustCache? = nil
 
     struct Readiness: Codable, ResponseEncodable {
         var ready: Bool
@@ -27,6 +29,11 @@ struct HealthRoutes {
         }
         router.get("metrics") { _, _ -> Response in
             if let lag = try? await Projector(pool: pool).position() { ServerMetrics.projectorLag.record(lag.head - lag.checkpoint) }
+            if let counts = trust?.counts {
+                ServerMetrics.judgedFromTrust.record(counts.continued)
+                ServerMetrics.judgedFromTheStart.record(counts.fromTheStart)
+                ServerMetrics.trustJudged.record(counts.judged)
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))

@@ -26,9 +26,11 @@ struct LedgerServiceStoryTests {
         }
     }
 
-    @Test("carol requests, her own approval is refused, alice and bob approve, it starts and succeeds", arguments: Storage.allCases)
-    func story(_ storage: Storage) async throws {
-        let ledger = try await Self.ledger(storage)
+    /// An admin, a prod policy needing 2 approvals, alice, bob and carol enrolled for prod, and
+    /// a CI key: their keys.
+    static func enroll(_ ledger: LedgerService) async throws
+        -> (admin: SigningKey, alice: SigningKey, bob: SigningKey, carol: SigningKey, ci: SigningKey)
+    {
         let admin = SigningKey.generate(), alice = SigningKey.generate(), bob = SigningKey.generate()
         let carol = SigningKey.generate(), ci = SigningKey.generate()
         _ = try await ledger.initialize(admin: "admin", key: admin)
@@ -39,6 +41,13 @@ struct LedgerServiceStoryTests {
         }
         _ = try await ledger.enrollApprover(
             name: "ci", publicKey: ci.publicKey.base64, slackUser: nil, environments: [], kind: .ci, key: admin)
+        return (admin, alice, bob, carol, ci)
+    }
+
+    @Test("carol requests, her own approval is refused, alice and bob approve, it starts and succeeds", arguments: Storage.allCases)
+    func story(_ storage: Storage) async throws {
+        let ledger = try await Self.ledger(storage)
+        let (_, alice, bob, carol, ci) = try await Self.enroll(ledger)
         try await ledger.recordBuild(
             service: "web", version: "1.2.3", artifact: "sha256:" + String(repeating: "ab", count: 32), commit: nil,
             taskDefinition: nil, key: ci)
@@ -95,16 +104,7 @@ struct LedgerServiceStoryTests {
         let trust = TrustCache()
         let ledger = LedgerService(store: LedgerStore(events: EventStore(pool: database.pool()), trust: trust))
         let plain = LedgerService(store: LedgerStore(events: EventStore(pool: database.pool())))
-        let admin = SigningKey.generate(), alice = SigningKey.generate(), bob = SigningKey.generate()
-        let carol = SigningKey.generate(), ci = SigningKey.generate()
-        _ = try await ledger.initialize(admin: "admin", key: admin)
-        try await ledger.setPolicy(environment: "prod", policy: EnvironmentPolicy(approvalsRequired: 2), key: admin)
-        for (name, key) in [("alice", alice), ("bob", bob), ("carol", carol)] {
-            _ = try await ledger.enrollApprover(
-                name: name, publicKey: key.publicKey.base64, slackUser: nil, environments: ["prod"], kind: .person, key: admin)
-        }
-        _ = try await ledger.enrollApprover(
-            name: "ci", publicKey: ci.publicKey.base64, slackUser: nil, environments: [], kind: .ci, key: admin)
+        let (admin, alice, bob, carol, ci) = try await Self.enroll(ledger)
         let artifact = "sha256:" + String(repeating: "ab", count: 32)
         // The enrollments moved the trust streams: the first build judges them again, the next
         // ones go on from that.
