@@ -30,24 +30,34 @@ struct CommandBench: AsyncParsableCommand {
         parsing: .unconditional, help: "Rounds; the median round is reported.",
         transform: { try WholeNumberArgument.parse($0, atLeast: 1) })
     var rounds = 3
+    @Option(
+        parsing: .unconditional,
+        help: "Approvers enrolled besides the three who sign (a larger team: more trust events every command judges).",
+        transform: { try WholeNumberArgument.parse($0, atLeast: 0) })
+    var approvers = 0
     @OptionGroup var database: DatabaseOptions
 
     static let scratch = "shiplog_bench_commands"
 
     func run() async throws {
         let pool = try await BenchDatabase.open(Self.scratch, from: database, reset: true, maximumConnections: writers + 1)
-        let team = try await Team.enroll(on: pool)
+        let team = try await Team.enroll(on: pool, others: approvers)
         try await pool.withConnection { try await AppendBench.createCeilingTable(on: $0) }
         let direct = LedgerService(store: LedgerStore(events: EventStore(pool: pool)))
         let grouped = LedgerService(store: LedgerStore(events: EventStore(pool: pool, groupCommit: true)))
+        // As the server runs them: group commit, and the trust streams kept judged between commands.
+        let trust = TrustCache()
+        let server = LedgerService(store: LedgerStore(events: EventStore(pool: pool, groupCommit: true), trust: trust))
         let cycles = Counter()
         var results = [
             Measurement(name: "plain INSERT, \(writers) connections (ceiling)"),
             Measurement(name: "ledger commands, one at a time"),
             Measurement(name: "ledger commands, \(writers) writers, direct"),
             Measurement(name: "ledger commands, \(writers) writers, group commit"),
+            Measurement(name: "ledger commands, \(writers) writers, group commit, judged trust kept"),
         ]
-        print("\(rounds) rounds; \(commands) commands per scenario per round (request, approve, approve, cancel)\n")
+        print(
+            "\(rounds) rounds; \(commands) commands per scenario per round (request, approve, approve, cancel); \(approvers + 3) approvers\n")
         // Round 0 warms caches and connections and is not reported.
         for round in 0...rounds {
             let commands = round == 0 ? writers * 4 : self.commands
@@ -64,6 +74,9 @@ struct CommandBench: AsyncParsableCommand {
             }
             try await Measurement.measure(&results[3], operations: commands / 4, writers: writers, eventsPerOperation: 4) {
                 try await team.cycle(on: grouped, number: await cycles.next())
+            }
+            try await Measurement.measure(&results[4], operations: commands / 4, writers: writers, eventsPerOperation: 4) {
+                try await team.cycle(on: server, number: await cycles.next())
             }
             if round > 0 { FileHandle.standardError.write(Data("round \(round) of \(rounds) done\n".utf8)) }
         }
@@ -86,6 +99,11 @@ struct CommandBench: AsyncParsableCommand {
         print(table.rendered)
         print(
             "\nper second: commands (INSERTs for the ceiling, one transaction each); latency: per INSERT, per cycle of four commands")
+        let counts = trust.counts
+        print(
+            String(
+                format: "judged trust kept: %.2f× the commands a second of group commit without it; %d commands went on from it, %d were judged from the start",
+                results[4].medianEventsPerSecond / results[3].medianEventsPerSecond, counts.continued, counts.fromTheStart))
     }
 
     /// The people the commands are signed by.
@@ -93,12 +111,14 @@ struct CommandBench: AsyncParsableCommand {
         let admin = SigningKey.generate(), alice = SigningKey.generate(), bob = SigningKey.generate()
         let carol = SigningKey.generate()
 
-        static func enroll(on pool: PostgresPool) async throws -> Team {
+        static func enroll(on pool: PostgresPool, others: Int = 0) async throws -> Team {
             let team = Team()
             let ledger = LedgerService(store: LedgerStore(events: EventStore(pool: pool)))
             _ = try await ledger.initialize(admin: "admin", key: team.admin)
             try await ledger.setPolicy(environment: "prod", policy: EnvironmentPolicy(approvalsRequired: 2), key: team.admin)
-            for (name, key) in [("alice", team.alice), ("bob", team.bob), ("carol", team.carol)] {
+            let people = [("alice", team.alice), ("bob", team.bob), ("carol", team.carol)]
+                + (0..<others).map { ("approver-\($0 + 1)", SigningKey.generate()) }
+            for (name, key) in people {
                 _ = try await ledger.enrollApprover(
                     name: name, publicKey: key.publicKey.base64, slackUser: nil, environments: ["prod"], kind: .person,
                     key: team.admin)
