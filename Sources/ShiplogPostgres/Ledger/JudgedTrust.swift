@@ -3,7 +3,7 @@ import ShiplogCore
 import Synchronization
 
 /// The trust streams judged once and kept between commands by a long-lived process (the
-/// server): the ledger, the approvers, the tokens, and the policy streams their commands name.
+/// server): the ledger, the approvers, the tokens, and every environment's policy.
 ///
 /// Every command reads these streams and judges them whole (each of their commands' signatures
 /// checked, each decision re-derived), so without this a command costs more the more approvers
@@ -21,10 +21,17 @@ public struct JudgedTrust: Sendable {
     /// The streams it holds.
     public var streams: Set<LedgerStream> { loaded.streams }
 
-    /// Reads and judges the trust streams, with the policy streams their commands name (an
-    /// approver or a token limited to environments), so that each is judged with all it needs.
+    /// Reads and judges the trust streams with every environment's policy stream (a deploy's
+    /// command reads its environment's, and those were mostly set before the last approver was
+    /// enrolled, so they must be in here for a command to go on from it), and any other stream
+    /// their events name, so that each is judged with all it needs.
     static func judge(on connection: PostgresConnection) async throws -> JudgedTrust {
         var streams: Set<LedgerStream> = [.ledger, .approvers, .tokens]
+        // By type, on the (type, position) index: whatever the database's collation.
+        let policies = try await connection.query("SELECT DISTINCT stream FROM events WHERE type = 'PolicySet'")
+        for row in policies {
+            if let stream = try? LedgerStream(name: try row.decode(String.self, at: 0)) { streams.insert(stream) }
+        }
         while true {
             let recorded = try await LedgerStore.commands(on: streams, on: connection)
             let context = Set(

@@ -116,9 +116,14 @@ struct LedgerServiceStoryTests {
         #expect(trust.counts.continued - before.continued == 2)
         #expect(trust.counts.judged == before.judged, "the trust streams did not move: judged once")
 
+        // A deploy's commands read prod's policy, set before the approvers were enrolled: it is
+        // judged with the trust streams, so they go on from there too.
+        let beforeDeploy = trust.counts
         let id = try await ledger.requestDeploy(
             service: "web", environment: "prod", version: "1.0.2", artifact: nil, reason: nil, allowUnrecorded: false, key: carol)
         try await ledger.approve(id.rawValue, key: alice)
+        #expect(trust.counts.continued > beforeDeploy.continued)
+        #expect(trust.counts.fromTheStart == beforeDeploy.fromTheStart)
         // Bob is revoked (by the plain store, as another process would): the next command sees it.
         try await plain.revokeApprover(name: "bob", reason: nil, key: admin)
         let judged = trust.counts.judged, fromTheStart = trust.counts.fromTheStart
