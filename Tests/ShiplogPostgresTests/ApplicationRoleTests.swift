@@ -152,7 +152,7 @@ struct ApplicationRoleTests {
         #expect(
             try await Migrator().migrate(on: owner).map(\.name)
                 == ["0003_the_door.sql", "0004_judged_projections.sql", "0005_command_group_commit.sql", "0006_one_summary_wording.sql",
-                    "0007_projection_code.sql", "0008_signed_snapshots.sql", "0009_slack_replay_guard.sql", "0010_outbox.sql", "0011_server_role.sql", "0012_targets.sql", "0013_sns_messages.sql", "0014_one_insert_per_group.sql", "0015_merkle_tree.sql", "0016_lookups_before_the_lock.sql"] + Migration.bundledProjections.map(\.name))
+                    "0007_projection_code.sql", "0008_signed_snapshots.sql", "0009_slack_replay_guard.sql", "0010_outbox.sql", "0011_server_role.sql", "0012_targets.sql", "0013_sns_messages.sql", "0014_one_insert_per_group.sql", "0015_merkle_tree.sql", "0016_lookups_before_the_lock.sql", "0017_command_reads.sql"] + Migration.bundledProjections.map(\.name))
         try await Migrator().requireCurrent(on: connection)
         let outcome = try await EventStore.append(
             [AppendRequest(stream: "release-d-1", events: [try testEvent()])], atomic: true, on: connection)

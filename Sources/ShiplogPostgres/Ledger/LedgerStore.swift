@@ -81,27 +81,9 @@ public struct LedgerStore: Sendable {
     ) async throws -> [RecordedEvent] {
         let ordered = streams.sorted { $0.name < $1.name }
         let names = ordered.map(\.name), after = ordered.map(after)
+        // `shiplog_command_events` (migration 0017): the statement whose plan PostgreSQL keeps.
         return try EventStore.decode(
-            await connection.query(
-                """
-                WITH own AS (
-                    SELECT e.position, e.metadata ->> 'command' AS command
-                      FROM unnest(\(names)::text[], \(after)::bigint[]) AS w(stream, after)
-                      JOIN events e ON e.stream = w.stream AND e.stream_version > w.after
-                )
-                SELECT \(unsafeRaw: EventStore.columns) FROM events WHERE position IN (SELECT position FROM own)
-                UNION ALL
-                -- The rest of each command, by its id: one probe of events_command per command
-                -- (OFFSET 0 keeps the probe a probe, whatever the statistics say). Events before
-                -- a snapshot come too: a copy of an old command appended again is still a replay.
-                SELECT \(unsafeRaw: EventStore.columns)
-                  FROM (SELECT DISTINCT command FROM own WHERE command IS NOT NULL) c
-                  JOIN LATERAL (SELECT * FROM events e
-                                 WHERE e.metadata ->> 'command' = c.command
-                                   AND e.position NOT IN (SELECT position FROM own)
-                                OFFSET 0) e ON true
-                ORDER BY 1
-                """))
+            await connection.query("SELECT * FROM shiplog_command_events(\(names)::text[], \(after)::bigint[])"))
     }
 
     /// Appends `decision`, the domain's decision for the signed intent `signed`, atomically.
