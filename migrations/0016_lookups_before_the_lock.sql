@@ -33,9 +33,16 @@ CREATE OR REPLACE FUNCTION shiplog_append_commands(
                  stream_version bigint, refused_stream text)
 LANGUAGE plpgsql
 SECURITY DEFINER
--- Every lookup below is a scalar equality on a unique key (see 0003), so a generic plan keeps
--- its index even when made while the table is empty.
+-- The plans are made at a connection's first call and kept. Every lookup here is on an index
+-- (an id, a stream's versions, a range of positions), but a generic plan made while the log is
+-- empty scans the table for `id = ANY (...)` (EXPLAIN on a new database), and a server keeps
+-- its connections: so the indexes are the only way these statements are planned. (Without an
+-- index to use, as on the one-row head table, a scan is still planned, at a cost that would
+-- make PostgreSQL compile every statement with JIT: off.)
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET jit = off
 SET lock_timeout = '10s'
 AS $$
 DECLARE

@@ -19,6 +19,8 @@ LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
 SET enable_bitmapscan = off
+-- A plan with a disabled step costs enough to be compiled with JIT on every call: off.
+SET jit = off
 AS $$
 BEGIN
     RETURN QUERY
