@@ -79,9 +79,33 @@ public final class TrustCache: Sendable {
         }
     }
 
-    func count(continued: Bool) {
-        state.withLock {
-            if continued { $0.counts.continued += 1 } else { $0.counts.fromTheStart += 1 }
+    /// `requested` read and judged going on from the judged trust (judged first if this process
+    /// has none), with the events read; nil when the command must be judged from the start: the
+    /// trust streams moved on (they are judged again at the next command), or the command reads
+    /// an event older than the last one judged.
+    func continuing(
+        _ requested: Set<LedgerStream>, restored: [LedgerStream: LoadedStreams.Restored], on connection: PostgresConnection
+    ) async throws -> (LoadedStreams, [RecordedEvent])? {
+        let judged: JudgedTrust
+        if let current {
+            judged = current
+        } else {
+            judged = try await JudgedTrust.judge(on: connection)
+            keep(judged)
         }
+        let trusted = Set(judged.streams.map(\.name))
+        let recorded = try await LedgerStore.commands(
+            on: requested.union(judged.streams),
+            after: { judged.streams.contains($0) ? judged.loaded.version($0) : (restored[$0]?.version ?? 0) }, on: connection)
+        var loaded: LoadedStreams?
+        if recorded.contains(where: { trusted.contains($0.stream) }) {
+            keep(nil)
+        } else if recorded.allSatisfy({ $0.position > judged.through }) {
+            loaded = LoadedStreams(continuing: judged, judging: recorded, streams: requested, restored: restored)
+        }
+        state.withLock {
+            if loaded != nil { $0.counts.continued += 1 } else { $0.counts.fromTheStart += 1 }
+        }
+        return loaded.map { ($0, recorded) }
     }
 }

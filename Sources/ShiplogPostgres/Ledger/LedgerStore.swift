@@ -38,35 +38,16 @@ public struct LedgerStore: Sendable {
         if let snapshotKey, !snapshotted.isEmpty {
             restored = try await StreamSnapshot.read(snapshotted, signedBy: snapshotKey, on: connection)
         }
-        var loaded: LoadedStreams? = nil
-        var recorded: [RecordedEvent] = []
-        if let trust {
-            let judged: JudgedTrust
-            if let current = trust.current {
-                judged = current
-            } else {
-                judged = try await JudgedTrust.judge(on: connection)
-                trust.keep(judged)
-            }
-            let trusted = Set(judged.streams.map(\.name))
-            recorded = try await commands(
-                on: requested.union(judged.streams),
-                after: { judged.streams.contains($0) ? judged.loaded.version($0) : (restored[$0]?.version ?? 0) }, on: connection)
-            if recorded.contains(where: { trusted.contains($0.stream) }) {
-                // The trust streams moved on: the next command judges them again.
-                trust.keep(nil)
-            } else if recorded.allSatisfy({ $0.position > judged.through }) {
-                loaded = LoadedStreams(continuing: judged, judging: recorded, streams: requested, restored: restored)
-            }
-            trust.count(continued: loaded != nil)
-        }
-        if loaded == nil {
+        var loaded: LoadedStreams
+        let recorded: [RecordedEvent]
+        if let trust, let continued = try await trust.continuing(requested, restored: restored, on: connection) {
+            (loaded, recorded) = continued
+        } else {
             recorded = try await commands(on: requested, after: { restored[$0]?.version ?? 0 }, on: connection)
             loaded = LoadedStreams(judging: recorded, streams: requested, restored: restored)
         }
         let micros = try await connection.query(
             "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")[0].decode(Int64.self, at: 0)
-        guard var loaded else { preconditionFailure("loaded on every path above") }
         loaded.databaseTime = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
         if let snapshotKey, !snapshotted.isEmpty {
             await StreamSnapshot.refresh(loaded, recorded: recorded, restored: restored, signedBy: snapshotKey, on: connection)
